@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+
+/// One passage found by a search, best first.
+public struct SearchHit: Sendable, Encodable, Equatable {
+    public var docID: String
+    public var passageID: String
+    public var title: String
+    public var source: String
+    public var heading: String
+    public var snippet: String
+    /// Higher is better (the negated bm25 of SQLite, where lower is better).
+    public var score: Double
+    /// The passage's row in the index, to fetch its text.
+    public var row: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case docID = "doc_id"
+        case passageID = "passage_id"
+        case title, source, heading, snippet, score
+    }
+}
+
+/// A stored document's description, as listed by the API.
+public struct DocumentSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var title: String
+    public var source: String
+    public var format: String
+    public var passages: Int
+}
+
+/// A stored document with what it was ingested from.
+public struct StoredDocument: Sendable {
+    public var summary: DocumentSummary
+    public var content: String
+    /// The visible text, headings and passages in order.
+    public var text: String
+}
+
+/// Reads the index. Every method is a read transaction on one of the pool's readers.
+public struct IndexReader: Sendable {
+    let index: SearchIndex
+    let analyzer = QueryAnalyzer()
+
+    /// The best `limit` passages for `query`, which is user text, never FTS5 syntax.
+    public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
+        guard let match = analyzer.matchExpression(query) else { return [] }
+        return try await index.pool.read { db in try Self.search(match: match, limit: limit, db: db) }
+    }
+
+    static func search(match: String, limit: Int, db: Database) throws -> [SearchHit] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT f.rowid, -\(Schema.rankFunction), snippet(passages_fts, 2, '', '', '…', 16),
+                       p.doc_id, p.ordinal, p.title, p.heading, d.source
+                FROM passages_fts f
+                JOIN passages p ON p.id = f.rowid
+                JOIN documents d ON d.id = p.doc_id
+                WHERE passages_fts MATCH ?
+                ORDER BY \(Schema.rankFunction)
+                LIMIT ?
+                """)
+        var hits: [SearchHit] = []
+        let rows = try Row.fetchCursor(statement, arguments: [match, limit])
+        while let row = try rows.next() {
+            let docID: String = row[3]
+            let ordinal: Int = row[4]
+            hits.append(
+                SearchHit(
+                    docID: docID, passageID: "\(docID)#\(ordinal)", title: row[5], source: row[7], heading: row[6],
+                    snippet: (row[2] as String).collapsingWhitespace, score: ((row[1] as Double) * 10_000).rounded() / 10_000,
+                    row: row[0]))
+        }
+        return hits
+    }
+
+    /// The text of passages by row, in the order asked.
+    public func passageTexts(rows: [Int64]) async throws -> [Int64: String] {
+        guard !rows.isEmpty else { return [:] }
+        return try await index.pool.read { db in
+            var texts: [Int64: String] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT body FROM passages WHERE id = ?")
+            for row in rows {
+                if let body = try String.fetchOne(statement, arguments: [row]) { texts[row] = body }
+            }
+            return texts
+        }
+    }
+
+    public func counts() async throws -> (documents: Int, passages: Int) {
+        try await index.pool.read { db in
+            let documents = try Int.fetchOne(db, sql: "SELECT count(*) FROM documents") ?? 0
+            let passages = try Int.fetchOne(db, sql: "SELECT count(*) FROM passages") ?? 0
+            return (documents, passages)
+        }
+    }
+
+    public func document(id: String) async throws -> StoredDocument? {
+        try await index.pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, title, source, format, passages, content FROM documents WHERE id = ?",
+                    arguments: [id])
+            else { return nil }
+            var parts: [String] = []
+            var lastHeading = ""
+            let passages = try Row.fetchCursor(
+                db, sql: "SELECT heading, body FROM passages WHERE doc_id = ? ORDER BY ordinal", arguments: [id])
+            while let passage = try passages.next() {
+                let heading: String = passage[0]
+                if heading != lastHeading, let last = heading.components(separatedBy: " > ").last, !last.isEmpty {
+                    parts.append(last)
+                }
+                lastHeading = heading
+                parts.append(passage[1])
+            }
+            return StoredDocument(
+                summary: DocumentSummary(id: row[0], title: row[1], source: row[2], format: row[3], passages: row[4]),
+                content: row[5], text: parts.joined(separator: "\n\n"))
+        }
+    }
+
+    /// Documents ordered by id, after `cursor` (an id) if given.
+    public func documents(after cursor: String?, limit: Int) async throws -> [DocumentSummary] {
+        try await index.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, title, source, format, passages FROM documents
+                    WHERE id > ? ORDER BY id LIMIT ?
+                    """, arguments: [cursor ?? "", limit]
+            ).map { DocumentSummary(id: $0[0], title: $0[1], source: $0[2], format: $0[3], passages: $0[4]) }
+        }
+    }
+
+    /// Document ids in order, after `cursor`.
+    public func documentIDs(after cursor: String?, limit: Int) async throws -> [String] {
+        try await index.pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM documents WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor ?? "", limit])
+        }
+    }
+
+    /// One document as the export writes it.
+    public func exportedDocument(id: String) async throws -> ExportedDocument? {
+        try await index.pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, source, title, format, content FROM documents WHERE id = ?", arguments: [id]
+            ).map { ExportedDocument(id: $0[0], source: $0[1], title: $0[2], format: $0[3], content: $0[4]) }
+        }
+    }
+}
+
+/// One line of the export, in the `POST /v1/documents` shape so it can be posted back.
+public struct ExportedDocument: Sendable, Codable {
+    public var id: String
+    public var source: String
+    public var title: String
+    public var format: String
+    public var content: String
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// What writing a document did.
+public enum WriteStatus: String, Codable, Sendable {
+    case created
+    case updated
+    case unchanged
+}
+
+/// Writes documents and their passages. Every method that changes data runs in one
+/// transaction: a document is either entirely in the index, old or new, or not at all.
+public struct IndexWriter: Sendable {
+    let index: SearchIndex
+
+    /// Content hashes of stored documents, to skip unchanged ones before parsing them.
+    public func contentHashes() async throws -> [String: String] {
+        try await index.pool.read { db in
+            var hashes: [String: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, content_hash FROM documents")
+            while let row = try rows.next() { hashes[row[0]] = row[1] }
+            return hashes
+        }
+    }
+
+    /// Content hashes of the given documents that are stored.
+    public func contentHashes(of ids: [String]) async throws -> [String: String] {
+        try await index.pool.read { db in
+            var hashes: [String: String] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT content_hash FROM documents WHERE id = ?")
+            for id in ids {
+                if let hash = try String.fetchOne(statement, arguments: [id]) { hashes[id] = hash }
+            }
+            return hashes
+        }
+    }
+
+    /// Writes one document in its own transaction.
+    @discardableResult
+    public func write(_ document: ParsedDocument, root: String? = nil) async throws -> WriteStatus {
+        try await index.pool.write { db in try Self.write(document, root: root, db: db) }
+    }
+
+    /// Writes several documents in one transaction: all of them or none.
+    public func writeAll(_ documents: [ParsedDocument]) async throws -> [WriteStatus] {
+        try await index.pool.write { db in try documents.map { try Self.write($0, root: nil, db: db) } }
+    }
+
+    /// The stored hash of a document, or `nil` if it is not stored.
+    public func contentHash(of id: String) async throws -> String? {
+        try await index.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT content_hash FROM documents WHERE id = ?", arguments: [id])
+        }
+    }
+
+    static func write(_ doc: ParsedDocument, root: String?, db: Database) throws -> WriteStatus {
+        let existing = try String.fetchOne(
+            db, sql: "SELECT content_hash FROM documents WHERE id = ?", arguments: [doc.id])
+        if existing == doc.contentHash { return .unchanged }
+        if existing != nil {
+            try db.cachedStatement(sql: "DELETE FROM passages WHERE doc_id = ?").execute(arguments: [doc.id])
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO documents (id, source, title, format, content_hash, content, passages, bytes, root, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    source = excluded.source, title = excluded.title, format = excluded.format,
+                    content_hash = excluded.content_hash, content = excluded.content, passages = excluded.passages,
+                    bytes = excluded.bytes, root = excluded.root, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [
+            doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, doc.content,
+            doc.passages.count, doc.content.utf8.count, root, Date().timeIntervalSince1970,
+        ])
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO passages (doc_id, ordinal, title, heading, body) VALUES (?, ?, ?, ?, ?)")
+        for passage in doc.passages {
+            try insert.execute(arguments: [doc.id, passage.ordinal, doc.title, passage.heading, passage.text])
+        }
+        return existing == nil ? .created : .updated
+    }
+
+    /// Deletes a document; `false` if there was none.
+    @discardableResult
+    public func delete(id: String) async throws -> Bool {
+        try await index.pool.write { db in
+            try db.execute(sql: "DELETE FROM passages WHERE doc_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Deletes the documents ingested from `root` whose ids are not in `keep`. Returns their ids.
+    public func prune(root: String, keep: Set<String>) async throws -> [String] {
+        try await index.pool.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM documents WHERE root = ?", arguments: [root])
+            let gone = ids.filter { !keep.contains($0) }
+            for id in gone {
+                try db.execute(sql: "DELETE FROM passages WHERE doc_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+            }
+            return gone
+        }
+    }
+}

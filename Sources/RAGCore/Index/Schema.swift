@@ -1,0 +1,62 @@
+import GRDB
+
+/// The index's tables. Passages are the FTS5 table's external content, kept in sync by
+/// triggers, so a passage and its index entry change in the same transaction.
+enum Schema {
+    /// `porter` stems English ("streams" finds "streaming"); `ragcjk` splits Chinese,
+    /// Japanese and Korean into bigrams; `unicode61` folds case and diacritics.
+    static let tokenizer = "porter ragcjk unicode61 remove_diacritics 2"
+
+    /// bm25 column weights: title, heading, body. Matches in titles and headings say more
+    /// about what a passage is about than matches in running text.
+    static let rankFunction = "bm25(passages_fts, 4.0, 2.5, 1.0)"
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE documents (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        source TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        passages INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        root TEXT,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX documents_root ON documents(root);
+                    CREATE TABLE passages (
+                        id INTEGER PRIMARY KEY,
+                        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                        ordinal INTEGER NOT NULL,
+                        title TEXT NOT NULL,
+                        heading TEXT NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX passages_doc ON passages(doc_id, ordinal);
+                    CREATE VIRTUAL TABLE passages_fts USING fts5(
+                        title, heading, body,
+                        content = 'passages', content_rowid = 'id',
+                        tokenize = '\(tokenizer)'
+                    );
+                    CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+                        INSERT INTO passages_fts(rowid, title, heading, body)
+                        VALUES (new.id, new.title, new.heading, new.body);
+                    END;
+                    CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+                        INSERT INTO passages_fts(passages_fts, rowid, title, heading, body)
+                        VALUES ('delete', old.id, old.title, old.heading, old.body);
+                    END;
+                    """)
+        }
+        migrator.registerMigration("v1-vocabulary") { db in
+            // Document frequencies of index terms, for the generator's and the relevance check's IDF.
+            try db.execute(sql: "CREATE VIRTUAL TABLE passages_vocab USING fts5vocab(passages_fts, 'row')")
+        }
+        return migrator
+    }
+}

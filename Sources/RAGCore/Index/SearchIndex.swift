@@ -1,0 +1,52 @@
+import CSQLiteFTS
+import Foundation
+import GRDB
+
+/// The SQLite file that holds documents, passages and their FTS5 index.
+///
+/// One writer and several readers over WAL: searches never wait for an ingest, and a
+/// crash leaves every committed document intact.
+public final class SearchIndex: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String, readers: Int = 4) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.maximumReaderCount = readers
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            guard rag_fts_register(UnsafeMutableRawPointer(db.sqliteConnection)) == 0 else {
+                throw DatabaseError(message: "cannot register the ragcjk FTS5 tokenizer")
+            }
+            try db.execute(
+                sql: """
+                    PRAGMA synchronous = NORMAL;
+                    PRAGMA temp_store = MEMORY;
+                    PRAGMA cache_size = -32768;
+                    PRAGMA mmap_size = 268435456;
+                    """)
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try Schema.migrator.migrate(pool)
+    }
+
+    public var reader: IndexReader { IndexReader(index: self) }
+    public var writer: IndexWriter { IndexWriter(index: self) }
+
+    /// Copies the WAL into the database file and truncates it (after a bulk ingest).
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+
+    /// Merges the FTS5 index's segments into one, which makes queries cheaper.
+    public func optimize() throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+        }
+    }
+}

@@ -1,0 +1,177 @@
+/// Turns a stream of markup events (from libxml2's SAX parsers) into ``ExtractedText``.
+///
+/// The rules of ``MarkupRules`` decide what each element means; this type keeps the
+/// state that spans elements: what is being skipped, the section depth, the title.
+final class MarkupExtractor {
+    private struct Frame {
+        var role: ElementRole
+        var name: String
+        var skips: Bool
+        var heading: Bool
+    }
+
+    private(set) var dialect: MarkupDialect?
+    private var builder = TextBuilder()
+    private var stack: [Frame] = []
+    private var skipDepth = 0
+    private var sectionDepth = 0
+    private var titleCapture: [UInt8]?
+    private var title: String?
+    private var firstHeading: (level: Int, text: String)?
+    private var embedded: [UInt8]?
+    private var sawGenericTitle = false
+
+    init(dialect: MarkupDialect? = nil) {
+        self.dialect = dialect
+        stack.reserveCapacity(64)
+    }
+
+    /// An element starts. `attribute` looks up one attribute's value by local name.
+    func start(name: String, namespace: String?, hasAttributes: Bool, attribute: (String) -> Substring?) {
+        if skipDepth > 0 {
+            stack.append(Frame(role: .skip, name: name, skips: true, heading: false))
+            skipDepth += 1
+            return
+        }
+        if dialect == nil { dialect = MarkupDialect.of(root: name, namespace: namespace) }
+        let parent = stack.last?.name
+        var role: ElementRole
+        switch dialect! {
+        case .html:
+            role = MarkupRules.html(name)
+        case .docbook:
+            role = MarkupRules.docbook(name)
+            if role == .sectionTitle, let parent, !Self.docbookTitleParents.contains(parent),
+                stack.last?.role != .sectionContainer
+            {
+                role = .block
+            }
+        case .atom:
+            if namespace == "http://www.w3.org/1999/xhtml" {
+                role = MarkupRules.html(name)
+            } else {
+                role = MarkupRules.atom(name, parent: parent)
+                if (name == "content" || name == "summary"), let type = attribute("type") {
+                    if type == "html" { role = .embeddedHTML }
+                }
+            }
+        case .rss:
+            role = MarkupRules.rss(name, parent: parent)
+        case .genericXML:
+            if namespace == "http://www.w3.org/1999/xhtml" {
+                role = MarkupRules.html(name)
+            } else {
+                role = MarkupRules.genericXML(name, isFirstTitle: !sawGenericTitle)
+                if role == .documentTitle { sawGenericTitle = true }
+            }
+        }
+        if role != .skip, hasAttributes, dialect == .html || namespace == "http://www.w3.org/1999/xhtml" {
+            var hints = BoilerplateHints()
+            hints.classes = attribute("class") ?? ""
+            hints.id = attribute("id") ?? ""
+            hints.role = attribute("role") ?? ""
+            hints.hidden = attribute("hidden") != nil || attribute("aria-hidden") == "true"
+            if hints.isBoilerplate { role = .skip }
+        }
+        if role == .documentTitle, title != nil || titleCapture != nil { role = .inline }
+
+        var frame = Frame(role: role, name: name, skips: false, heading: false)
+        switch role {
+        case .skip:
+            frame.skips = true
+            skipDepth += 1
+        case .inline:
+            break
+        case .block, .row:
+            builder.endBlock()
+        case .preformatted:
+            builder.beginPreformatted()
+        case .cell:
+            builder.separate(" | ")
+        case .lineBreak:
+            builder.endBlock()
+        case .heading(let level):
+            if !builder.isCapturingHeading {
+                builder.beginHeading(level: level)
+                frame.heading = true
+            }
+        case .documentTitle:
+            titleCapture = []
+        case .sectionContainer:
+            sectionDepth += 1
+            builder.endBlock()
+        case .sectionTitle:
+            if !builder.isCapturingHeading {
+                builder.beginHeading(level: max(1, sectionDepth))
+                frame.heading = true
+            }
+        case .embeddedHTML:
+            builder.endBlock()
+            embedded = []
+        }
+        stack.append(frame)
+    }
+
+    private static let docbookTitleParents: Set<String> = [
+        "info", "articleinfo", "bookinfo", "sectioninfo", "chapterinfo", "blockinfo",
+    ]
+
+    func end() {
+        guard let frame = stack.popLast() else { return }
+        if frame.skips {
+            skipDepth -= 1
+            return
+        }
+        switch frame.role {
+        case .block, .row, .lineBreak:
+            builder.endBlock()
+        case .preformatted:
+            builder.endPreformatted()
+        case .heading(let level):
+            if frame.heading { finishHeading(level: level) }
+        case .sectionTitle:
+            if frame.heading { finishHeading(level: max(1, sectionDepth)) }
+        case .documentTitle:
+            if let bytes = titleCapture {
+                let text = String(decoding: bytes, as: UTF8.self).collapsingWhitespace
+                if !text.isEmpty { title = text }
+            }
+            titleCapture = nil
+        case .sectionContainer:
+            sectionDepth -= 1
+            builder.endBlock()
+        case .embeddedHTML:
+            if let bytes = embedded, !bytes.isEmpty {
+                let inner = (try? LibXML.parseHTML(bytes))?.sections ?? []
+                builder.appendBlocks(inner)
+            }
+            embedded = nil
+        case .inline, .cell, .skip:
+            break
+        }
+    }
+
+    private func finishHeading(level: Int) {
+        if let text = builder.endHeading() {
+            if firstHeading == nil || (level == 1 && firstHeading!.level > 1) {
+                firstHeading = (level, text)
+            }
+        }
+    }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if skipDepth > 0 { return }
+        if titleCapture != nil {
+            titleCapture!.append(contentsOf: bytes)
+        } else if embedded != nil {
+            embedded!.append(contentsOf: bytes)
+        } else {
+            builder.append(bytes)
+        }
+    }
+
+    func finish() -> ExtractedText {
+        let sections = builder.finish()
+        return ExtractedText(title: title ?? firstHeading?.text, sections: sections)
+    }
+}

@@ -1,0 +1,181 @@
+/// What an element means for the text rag keeps of a document.
+enum ElementRole: Sendable, Equatable {
+    /// Its text flows into the surrounding block.
+    case inline
+    /// Starts and ends a block (paragraph, list item...).
+    case block
+    /// A block whose whitespace and line breaks are kept (code).
+    case preformatted
+    /// A table row: its cells become one line.
+    case row
+    /// A table cell, separated from the previous one in its row.
+    case cell
+    /// A line break.
+    case lineBreak
+    /// A heading of the given level.
+    case heading(Int)
+    /// The document's own title (`<title>` in an HTML head, an Atom feed's title).
+    case documentTitle
+    /// A container that opens a deeper section (DocBook `section`, an Atom `entry`).
+    case sectionContainer
+    /// The title of the innermost section container.
+    case sectionTitle
+    /// Escaped HTML carried as text (Atom `content type="html"`, RSS `description`).
+    case embeddedHTML
+    /// Left out with everything inside it: scripts, styles, navigation, metadata.
+    case skip
+}
+
+/// The vocabulary a document is written in, decided by its root element.
+enum MarkupDialect: Sendable {
+    case html
+    case docbook
+    case atom
+    case rss
+    case genericXML
+
+    static func of(root localName: String, namespace: String?) -> MarkupDialect {
+        switch (localName, namespace) {
+        case ("html", _): return .html
+        case ("feed", _): return .atom
+        case ("rss", _), ("RDF", _): return .rss
+        case (_, "http://docbook.org/ns/docbook"): return .docbook
+        case ("article", _), ("book", _), ("chapter", _), ("part", _), ("set", _), ("refentry", _),
+            ("section", _), ("sect1", _), ("appendix", _), ("preface", _):
+            return .docbook
+        default: return .genericXML
+        }
+    }
+}
+
+/// The attributes of an element that decide whether it is boilerplate.
+struct BoilerplateHints {
+    var classes: Substring = ""
+    var id: Substring = ""
+    var role: Substring = ""
+    var hidden = false
+
+    private static let navigationRoles: Set<Substring> = [
+        "navigation", "search", "banner", "menu", "menubar", "toolbar", "contentinfo",
+    ]
+    /// Class names that mark navigation in common generators (Sphinx, DocBook XSL, CMS themes).
+    private static let navigationClasses: Set<Substring> = [
+        "navheader", "navfooter", "related", "sphinxsidebar", "sphinxsidebarwrapper", "headerlink",
+        "mobile-nav", "menu-wrapper", "breadcrumb", "breadcrumbs", "skip-link", "skiplink", "toc",
+        "footer", "site-footer", "site-header", "navbar", "nav-bar", "site-nav", "pagination",
+        "sr-only", "visually-hidden", "cookie-banner", "copybutton",
+    ]
+
+    var isBoilerplate: Bool {
+        if hidden { return true }
+        if !role.isEmpty, Self.navigationRoles.contains(role) { return true }
+        if !classes.isEmpty {
+            for name in classes.split(separator: " ") where Self.isNavigation(name) { return true }
+        }
+        if !id.isEmpty, Self.isNavigation(id) { return true }
+        return false
+    }
+
+    /// Navigation by name: the known class names, and names built on "nav" ("topnav",
+    /// "nav-menu", "subnav"), but not words that merely contain it ("navy", "canvas").
+    private static func isNavigation(_ name: Substring) -> Bool {
+        if navigationClasses.contains(name) { return true }
+        let lower = name.lowercased()
+        return lower == "nav" || lower == "navigation" || lower.hasPrefix("nav-") || lower.hasPrefix("nav_")
+            || lower.hasPrefix("navbar") || lower.hasSuffix("nav") || lower.hasSuffix("-navigation")
+            || lower.hasPrefix("cookie-") || lower.hasPrefix("breadcrumb")
+    }
+}
+
+enum MarkupRules {
+    private static let htmlRoles: [String: ElementRole] = {
+        var roles: [String: ElementRole] = [:]
+        for tag in [
+            "script", "style", "noscript", "template", "nav", "svg", "math", "iframe", "object", "embed",
+            "canvas", "select", "button", "form", "textarea", "footer", "audio", "video", "map", "datalist",
+        ] {
+            roles[tag] = .skip
+        }
+        for tag in [
+            "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog", "div",
+            "dl", "dt", "fieldset", "figcaption", "figure", "header", "hgroup", "hr", "html", "legend", "li",
+            "main", "ol", "p", "section", "summary", "table", "tbody", "tfoot", "thead", "ul", "center",
+            "option", "menu", "output", "search",
+        ] {
+            roles[tag] = .block
+        }
+        roles["pre"] = .preformatted
+        roles["listing"] = .preformatted
+        roles["xmp"] = .preformatted
+        roles["tr"] = .row
+        roles["td"] = .cell
+        roles["th"] = .cell
+        roles["br"] = .lineBreak
+        roles["title"] = .documentTitle
+        for level in 1...6 { roles["h\(level)"] = .heading(level) }
+        return roles
+    }()
+
+    private static let docbookContainers: Set<String> = [
+        "article", "book", "chapter", "part", "preface", "appendix", "section", "sect1", "sect2", "sect3",
+        "sect4", "sect5", "simplesect", "refentry", "refsection", "refsect1", "refsect2", "refsect3",
+        "bibliography", "glossary", "colophon", "dedication", "set", "reference",
+    ]
+    private static let docbookBlocks: Set<String> = [
+        "para", "simpara", "formalpara", "listitem", "member", "term", "varlistentry", "note", "warning",
+        "tip", "caution", "important", "example", "figure", "abstract", "blockquote", "subtitle", "itemizedlist",
+        "orderedlist", "variablelist", "simplelist", "table", "informaltable", "tgroup", "tbody", "thead",
+        "mediaobject", "caption", "glossentry", "glossdef", "qandaentry", "question", "answer", "sidebar",
+        "author", "personname", "pubdate", "info", "articleinfo", "bookinfo", "keywordset", "keyword",
+        "releaseinfo", "legalnotice", "callout", "step", "procedure", "equation", "bridgehead", "refnamediv",
+        "refsynopsisdiv", "cmdsynopsis", "funcsynopsis",
+    ]
+    private static let docbookPre: Set<String> = [
+        "programlisting", "screen", "literallayout", "synopsis", "address",
+    ]
+
+    /// The role of an HTML element (the HTML parser's lower-cased names, or XHTML local names).
+    static func html(_ name: String) -> ElementRole {
+        htmlRoles[name] ?? .inline
+    }
+
+    static func docbook(_ name: String) -> ElementRole {
+        if docbookContainers.contains(name) { return .sectionContainer }
+        if name == "title" { return .sectionTitle }
+        if docbookBlocks.contains(name) { return .block }
+        if docbookPre.contains(name) { return .preformatted }
+        switch name {
+        case "row": return .row
+        case "entry": return .cell
+        case "indexterm", "remark", "annotation", "titleabbrev", "toc", "index", "lot": return .skip
+        default: return .inline
+        }
+    }
+
+    static func atom(_ name: String, parent: String?) -> ElementRole {
+        switch name {
+        case "title" where parent == "feed": return .documentTitle
+        case "entry": return .sectionContainer
+        case "title" where parent == "entry": return .sectionTitle
+        case "id", "link", "category", "generator", "icon", "logo", "rights", "uri", "email": return .skip
+        default: return .block
+        }
+    }
+
+    static func rss(_ name: String, parent: String?) -> ElementRole {
+        switch name {
+        case "title" where parent == "channel": return .documentTitle
+        case "item": return .sectionContainer
+        case "title" where parent == "item": return .sectionTitle
+        case "description": return parent == "item" ? .embeddedHTML : .block
+        case "link", "guid", "category", "generator", "docs", "image", "ttl", "cloud", "comments", "enclosure":
+            return .skip
+        default: return .block
+        }
+    }
+
+    static func genericXML(_ name: String, isFirstTitle: Bool) -> ElementRole {
+        if name == "title" && isFirstTitle { return .documentTitle }
+        return .block
+    }
+}

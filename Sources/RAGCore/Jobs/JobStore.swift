@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+
+/// The jobs the server knows: live ones and finished ones kept for their time to live.
+public final class JobStore: Sendable {
+    public struct Settings: Sendable {
+        /// A stream job nobody reads for this long is cancelled.
+        public var resumeGrace: Duration
+        /// Finished jobs stay readable this long.
+        public var ttl: Duration
+        /// A job running longer than this is cancelled (bounds a log's age).
+        public var maxRunTime: Duration
+        /// At most this many jobs are kept; the oldest finished ones go first.
+        public var maxJobs: Int
+        public var limits: JobLimits
+
+        public init(
+            resumeGrace: Duration = .seconds(10), ttl: Duration = .seconds(300), maxRunTime: Duration = .seconds(3600),
+            maxJobs: Int = 100_000, limits: JobLimits = JobLimits()
+        ) {
+            self.resumeGrace = resumeGrace
+            self.ttl = ttl
+            self.maxRunTime = maxRunTime
+            self.maxJobs = maxJobs
+            self.limits = limits
+        }
+    }
+
+    public let settings: Settings
+    private let jobs = Mutex<[String: Job]>([:])
+
+    public init(settings: Settings = Settings()) {
+        self.settings = settings
+    }
+
+    /// A new job with a fresh random id.
+    public func create(question: String, topK: Int, origin: Job.Origin) -> Job {
+        var id: String
+        repeat {
+            id = (0..<12).map { _ in "0123456789abcdef".randomElement()! }.reduce(into: "") { $0.append($1) }
+        } while jobs.withLock({ $0[id] != nil })
+        let job = Job(id: id, question: question, topK: topK, origin: origin, limits: settings.limits)
+        let overflow = jobs.withLock { jobs -> Bool in
+            jobs[id] = job
+            return jobs.count > settings.maxJobs
+        }
+        if overflow { evictOldestFinished() }
+        return job
+    }
+
+    public func job(_ id: String) -> Job? {
+        jobs.withLock { $0[id] }
+    }
+
+    public var all: [Job] { jobs.withLock { Array($0.values) } }
+
+    /// Cancels stream jobs nobody has read for the grace period and forgets finished
+    /// jobs past their time to live. Called about once a second.
+    public func sweep(now: ContinuousClock.Instant = .now) {
+        let snapshot = all
+        var expired: [String] = []
+        for job in snapshot {
+            if let finished = job.finishedAt {
+                if now - finished > settings.ttl { expired.append(job.id) }
+                continue
+            }
+            if job.origin == .stream, let orphaned = job.orphanedSince, now - orphaned > settings.resumeGrace {
+                try? job.cancel()
+            } else if now - job.created > settings.maxRunTime {
+                try? job.cancel()
+            }
+        }
+        if !expired.isEmpty {
+            jobs.withLock { jobs in for id in expired { jobs.removeValue(forKey: id) } }
+        }
+    }
+
+    /// Ends every live job with an `error` event, for a server that is shutting down.
+    public func failAll(code: String, message: String) {
+        for job in all where !job.status.isFinished {
+            job.fail(code: code, message: message)
+        }
+    }
+
+    /// How many jobs are in each status.
+    public func countsByStatus() -> [JobStatus: Int] {
+        var counts: [JobStatus: Int] = [:]
+        for job in all { counts[job.status, default: 0] += 1 }
+        return counts
+    }
+
+    private func evictOldestFinished() {
+        let finished = all.compactMap { job in job.finishedAt.map { (job.id, $0) } }.sorted { $0.1 < $1.1 }
+        let excess = jobs.withLock { $0.count } - settings.maxJobs
+        guard excess > 0 else { return }
+        jobs.withLock { jobs in
+            for (id, _) in finished.prefix(excess) { jobs.removeValue(forKey: id) }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// Wakes one waiting stream writer: a job produced events, the client left, the server
+/// is shutting down, or it is time for a heartbeat.
+///
+/// A signal that fires while nobody waits is kept (the strongest reason wins), so a
+/// writer never misses a wake-up between checking for events and waiting.
+public final class StreamSignal: Sendable {
+    public enum Reason: Int, Sendable, Comparable {
+        case heartbeat = 0
+        case events = 1
+        case closed = 2
+        case shutdown = 3
+
+        public static func < (a: Reason, b: Reason) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    private struct State {
+        var pending: Reason?
+        var waiter: CheckedContinuation<Reason, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func fire(_ reason: Reason) {
+        let waiter: CheckedContinuation<Reason, Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending = max(state.pending ?? reason, reason)
+            return nil
+        }
+        waiter?.resume(returning: reason)
+    }
+
+    /// Returns the pending reason at once, or waits for the next one.
+    public func wait() async -> Reason {
+        if let pending = state.withLock({ state -> Reason? in
+            defer { state.pending = nil }
+            return state.pending
+        }) {
+            return pending
+        }
+        return await withCheckedContinuation { continuation in
+            let ready: Reason? = state.withLock { state in
+                if let pending = state.pending {
+                    state.pending = nil
+                    return pending
+                }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

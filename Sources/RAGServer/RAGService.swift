@@ -1,0 +1,88 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOPosix
+import RAGCore
+import ServiceLifecycle
+
+/// rag's HTTP service: the Hummingbird application and the sweeper that keeps streams
+/// and jobs honest. Run both in one `ServiceGroup` with ``services``.
+public struct RAGService: Sendable {
+    public let state: ServiceState
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let logger: Logger
+    private let onServerRunning: (@Sendable (Int) async -> Void)?
+
+    /// - Parameters:
+    ///   - generator: the answer generator (the built-in extractive one by default).
+    ///   - onServerRunning: called with the bound port once the server listens.
+    public init(
+        settings: ServerSettings, index: SearchIndex, generator: (any Generator)? = nil, logger: Logger,
+        onServerRunning: (@Sendable (Int) async -> Void)? = nil
+    ) {
+        let tokenizer = TextTokenizer()
+        let metrics = ServerMetrics()
+        let pipeline = AskPipeline(
+            retriever: Retriever(index: index, tokenizer: tokenizer),
+            generator: generator ?? ExtractiveGenerator(tokenizer: tokenizer, pieceDelay: settings.tokenDelay),
+            observer: metrics)
+        eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        state = ServiceState(
+            settings: settings, index: index, pipeline: pipeline, metrics: metrics, eventLoopGroup: eventLoopGroup,
+            logger: logger)
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+    }
+
+    /// The services to run together: on graceful shutdown the sweeper goes first (it ends
+    /// the open streams with `shutting_down`), then the HTTP server stops listening and
+    /// finishes the requests in flight.
+    public var services: [any Service] {
+        [makeApplication(), Sweeper(state: state)]
+    }
+
+    func makeApplication() -> some ApplicationProtocol {
+        let router = Router(context: RAGRequestContext.self)
+        router.middlewares.add(RequestLogMiddleware(state: state))
+        router.middlewares.add(ErrorMiddleware())
+        DocumentRoutes(state: state).register(on: router)
+        SearchRoutes(state: state).register(on: router)
+        AskRoutes(state: state).register(on: router)
+        JobRoutes(state: state).register(on: router)
+        ExportRoute(state: state).register(on: router)
+        OperationRoutes(state: state).register(on: router)
+
+        let webSocketRouter = Router(context: RAGRequestContext.self)
+        let socket = AskSocket(state: state)
+        webSocketRouter.ws("/v1/ws") { inbound, outbound, context in
+            try await socket.handle(inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+        let onServerRunning = self.onServerRunning
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            configuration: .init(
+                address: .hostname(state.settings.host, port: state.settings.port), serverName: "rag"),
+            onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger)
+    }
+}
+
+/// Once a second: heartbeats, send timeouts, the resume grace and job TTLs. On graceful
+/// shutdown it ends every live job and open stream before the server stops.
+struct Sweeper: Service {
+    let state: ServiceState
+
+    func run() async throws {
+        let state = self.state
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: state.settings.tickInterval)
+                state.tick()
+            }
+        }
+        await state.beginShutdown()
+    }
+}

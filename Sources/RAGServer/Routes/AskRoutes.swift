@@ -1,0 +1,127 @@
+import HTTPTypes
+import Hummingbird
+import RAGCore
+
+/// `GET|POST /v1/ask`: SSE by default, complete JSON when asked; every ask is a job, and
+/// a reconnect with `Last-Event-ID` resumes it instead of asking again.
+struct AskRoutes {
+    let state: ServiceState
+
+    func register(on router: Router<RAGRequestContext>) {
+        router.route("/v1/ask", [.get: get, .post: post])
+    }
+
+    @Sendable func get(_ request: Request, context: RAGRequestContext) async throws -> Response {
+        if let resume = try ResumePoint(request) {
+            return try EventStreams(state: state).resume(resume, jobID: nil, context: context)
+        }
+        let question = try QuestionRules(state.settings).question(request.query("q"), field: "q")
+        let k = try QuestionRules.topK(request.query("k"), field: "k", default: 5)
+        return try await ask(question, k: k, json: request.prefersJSON, context: context)
+    }
+
+    @Sendable func post(_ request: Request, context: RAGRequestContext) async throws -> Response {
+        if let resume = try ResumePoint(request) {
+            return try EventStreams(state: state).resume(resume, jobID: nil, context: context)
+        }
+        var request = request
+        let body = try await state.body.json(&request)
+        let question = try QuestionRules(state.settings).question(try body.requiredString("question"), field: "question")
+        let k = try QuestionRules.topK(try body.int("top_k"), field: "top_k")
+        // The body's `stream` wins over the Accept header.
+        let json = try body.bool("stream").map { !$0 } ?? request.prefersJSON
+        return try await ask(question, k: k, json: json, context: context)
+    }
+
+    private func ask(_ question: String, k: Int, json: Bool, context: RAGRequestContext) async throws -> Response {
+        if json {
+            let job = state.jobs.create(question: question, topK: k, origin: .api)
+            state.pipeline.announce(job)
+            guard let outcome = await state.pipeline.run(job) else {
+                throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
+            }
+            return try JSONResponse.make(AskAnswer(jobID: job.id, outcome: outcome))
+        }
+        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
+        let job = state.jobs.create(question: question, topK: k, origin: .stream)
+        state.pipeline.announce(job)
+        let pipeline = state.pipeline
+        var writer = EventStreams(state: state).writer(job: job, after: 0, slot: slot, context: context)
+        // Retrieval starts once the first bytes (`searching`) are on their way.
+        writer.onFirstWrite = { pipeline.start(job) }
+        return writer.response()
+    }
+}
+
+/// The JSON-mode answer of an ask.
+struct AskAnswer: Encodable {
+    var jobID: String
+    var outcome: AskOutcome
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id"
+        case answer, docs, citations
+        case finishReason = "finish_reason"
+        case timings
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(jobID, forKey: .jobID)
+        try c.encode(outcome.answer, forKey: .answer)
+        try c.encode(outcome.docs, forKey: .docs)
+        try c.encode(outcome.citations, forKey: .citations)
+        try c.encode(outcome.finishReason, forKey: .finishReason)
+        try c.encode(outcome.timings, forKey: .timings)
+    }
+}
+
+/// Where a reconnecting client left off: `Last-Event-ID: <job>:<seq>` (header, or
+/// `?last_event_id=`).
+struct ResumePoint {
+    var jobID: String
+    var seq: Int
+
+    /// `nil` if the request does not resume; 400 if the id is malformed.
+    init?(_ request: Request) throws {
+        let header = request.headers[HTTPField.Name("Last-Event-ID")!]
+        guard let raw = header ?? request.query("last_event_id") else { return nil }
+        let value = raw.trimmed
+        guard let colon = value.lastIndex(of: ":"), colon > value.startIndex,
+            let seq = Int(value[value.index(after: colon)...]), seq >= 0
+        else {
+            throw APIError.badRequest("Last-Event-ID must be <job>:<seq>, as the stream's ids are; got \"\(raw)\".")
+        }
+        self.jobID = String(value[..<colon])
+        self.seq = seq
+    }
+}
+
+/// Opening SSE streams on jobs, new or resumed.
+struct EventStreams {
+    let state: ServiceState
+
+    func writer(job: Job, after: Int, slot: StreamRegistry.Slot, context: RAGRequestContext) -> SSEWriter {
+        SSEWriter(
+            job: job, after: after, registry: state.registry, slot: slot, executors: state.executors,
+            channel: context.channel)
+    }
+
+    /// The events after a resume point: 404 for an unknown or expired job, 204 when the
+    /// client already has the final event (which stops an `EventSource`).
+    func resume(_ point: ResumePoint, jobID: String?, context: RAGRequestContext) throws -> Response {
+        if let jobID, jobID != point.jobID {
+            throw APIError.badRequest("Last-Event-ID names job \(point.jobID), not \(jobID).")
+        }
+        guard let job = state.jobs.job(point.jobID) else {
+            throw APIError.notFound("The job \(point.jobID) is unknown or has expired; ask again.")
+        }
+        let last = job.lastSeq
+        if point.seq > last {
+            throw APIError.badRequest("Last-Event-ID \(point.jobID):\(point.seq) is past the job's last event (\(last)).")
+        }
+        if point.seq == last, job.status.isFinished { return Response(status: .noContent) }
+        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
+        return writer(job: job, after: point.seq, slot: slot, context: context).response()
+    }
+}

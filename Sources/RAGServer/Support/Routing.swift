@@ -1,0 +1,32 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RAGCore
+
+typealias Handler = @Sendable (Request, RAGRequestContext) async throws -> Response
+
+extension Router where Context == RAGRequestContext {
+    /// Registers the handlers of one path, and a 405 with `Allow` for the other methods.
+    func route(_ path: RouterPath, _ handlers: [HTTPRequest.Method: Handler]) {
+        for (method, handler) in handlers {
+            on(path, method: method, use: handler)
+        }
+        let allowed = handlers.keys.map(\.rawValue).sorted().joined(separator: ", ")
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where handlers[method] == nil {
+            on(path, method: method) { request, _ -> Response in
+                throw APIError(
+                    .methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed here; use \(allowed).",
+                    headers: [.allow: allowed])
+            }
+        }
+    }
+}
+
+/// JSON answers of the API.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.data(value))))
+    }
+}
