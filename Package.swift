@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["rag"]
+            dependencies: ["rag", "RAGCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "RAGServerTests",

@@ -20,6 +20,11 @@ int rag_fts_register(void *db);
 /// Whether a code point belongs to the scripts `ragcjk` splits into bigrams.
 int rag_fts_is_cjk(uint32_t codepoint);
 
+/// Process-wide SQLite settings, before the first connection opens (later calls are
+/// refused by SQLite and harmless): turns off memory statistics, whose global mutex
+/// every allocation would take.
+int rag_sqlite_configure(void);
+
 /// A tokenizer usable outside SQL: the index's own chain
 /// (`porter ragcjk unicode61 remove_diacritics 2`), for matching query terms against
 /// passage text exactly as the index does. Not thread-safe: one caller at a time.

@@ -1,6 +1,11 @@
 import Foundation
 import GRDB
 
+/// Why the index refused a write.
+public enum IndexError: Error, Equatable, Sendable {
+    case duplicateID(String)
+}
+
 /// What writing a document did.
 public enum WriteStatus: String, Codable, Sendable {
     case created
@@ -41,9 +46,16 @@ public struct IndexWriter: Sendable {
         try await index.pool.write { db in try Self.write(document, root: root, db: db) }
     }
 
-    /// Writes several documents in one transaction: all of them or none.
+    /// Writes several documents in one transaction: all of them or none. Two documents
+    /// with the same id are an error, and roll back whatever was written.
     public func writeAll(_ documents: [ParsedDocument]) async throws -> [WriteStatus] {
-        try await index.pool.write { db in try documents.map { try Self.write($0, root: nil, db: db) } }
+        try await index.pool.write { db in
+            var seen = Set<String>()
+            return try documents.map { document in
+                guard seen.insert(document.id).inserted else { throw IndexError.duplicateID(document.id) }
+                return try Self.write(document, root: nil, db: db)
+            }
+        }
     }
 
     /// The stored hash of a document, or `nil` if it is not stored.

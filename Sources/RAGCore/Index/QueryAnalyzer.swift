@@ -37,6 +37,12 @@ public struct QueryAnalyzer: Sendable {
         return Array((meaningful.isEmpty ? unique : meaningful).prefix(maxTerms))
     }
 
+    /// Whether `text` has a term that is not a stop word: a question made only of
+    /// "what is it" has nothing to look up.
+    public func hasContent(_ text: String) -> Bool {
+        terms(text).contains { !isStop($0) }
+    }
+
     /// The FTS5 MATCH expression for `text`, or `nil` if it has no searchable term.
     public func matchExpression(_ text: String) -> String? {
         let terms = terms(text)
@@ -88,7 +94,7 @@ public struct QueryAnalyzer: Sendable {
                 endCJK()
                 endWord()
                 // Only joining punctuation keeps a phrase together; anything else ends it.
-                if !"._-/:'’@#+".unicodeScalars.contains(scalar) { endPhrase() }
+                if !"._-'’@#+".unicodeScalars.contains(scalar) { endPhrase() }
             }
         }
         endCJK()

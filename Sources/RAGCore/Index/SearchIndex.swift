@@ -11,6 +11,7 @@ public final class SearchIndex: Sendable {
     public let path: String
 
     public init(path: String, readers: Int = 4) throws {
+        _ = Self.configureSQLite
         self.path = path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -25,13 +26,15 @@ public final class SearchIndex: Sendable {
                 sql: """
                     PRAGMA synchronous = NORMAL;
                     PRAGMA temp_store = MEMORY;
-                    PRAGMA cache_size = -32768;
+                    PRAGMA cache_size = -262144;
                     PRAGMA mmap_size = 268435456;
                     """)
         }
         pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
     }
+
+    private static let configureSQLite: Void = { _ = rag_sqlite_configure() }()
 
     public var reader: IndexReader { IndexReader(index: self) }
     public var writer: IndexWriter { IndexWriter(index: self) }

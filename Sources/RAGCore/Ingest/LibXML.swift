@@ -1,5 +1,9 @@
 import CLibXML2
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// rag's use of libxml2: the HTML parser in recover mode and a locked-down XML parser,
 /// both driven through SAX so no tree is built.
 enum LibXML {
@@ -29,10 +33,7 @@ enum LibXML {
         sax.startElement = { ctx, name, attributes in
             guard let ctx, let name else { return }
             let extractor = Unmanaged<MarkupExtractor>.fromOpaque(ctx).takeUnretainedValue()
-            let tag = String(cString: name)
-            extractor.start(name: tag, namespace: nil, hasAttributes: attributes != nil) { wanted in
-                LibXML.htmlAttribute(attributes, named: wanted)
-            }
+            extractor.start(name: extractor.names.string(name), namespace: nil, attributes: HTMLAttributes(pairs: attributes))
         }
         sax.endElement = { ctx, _ in
             guard let ctx else { return }
@@ -66,29 +67,12 @@ enum LibXML {
         return extractor.finish()
     }
 
-    fileprivate static func htmlAttribute(
-        _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, named wanted: String
-    ) -> Substring? {
-        guard let attributes else { return nil }
-        var i = 0
-        while let name = attributes[i] {
-            if matches(name, wanted) {
-                guard let value = attributes[i + 1] else { return "" }
-                return Substring(String(cString: value))
-            }
-            i += 2
+    /// Compares a NUL-terminated C string with a static string without allocating.
+    fileprivate static func matches(_ cString: UnsafePointer<xmlChar>, _ wanted: StaticString) -> Bool {
+        wanted.withUTF8Buffer { bytes in
+            for (i, byte) in bytes.enumerated() where cString[i] != byte { return false }
+            return cString[bytes.count] == 0
         }
-        return nil
-    }
-
-    /// Compares a NUL-terminated C string with a Swift string without allocating.
-    fileprivate static func matches(_ cString: UnsafePointer<xmlChar>, _ wanted: String) -> Bool {
-        var i = 0
-        for byte in wanted.utf8 {
-            if cString[i] != byte { return false }
-            i += 1
-        }
-        return cString[i] == 0
     }
 
     // MARK: - XML
@@ -111,8 +95,24 @@ enum LibXML {
         // which keeps them on the parser context's document; external ones are refused.
         sax.internalSubset = xmlSAX2InternalSubset
         sax.entityDecl = xmlSAX2EntityDecl
-        sax.getEntity = xmlSAX2GetEntity
-        sax.getParameterEntity = xmlSAX2GetParameterEntity
+        // Every entity reference is looked up here: an external one is noted (and, with the
+        // refusing loader, never loaded) so the document fails with a clear reason.
+        sax.getEntity = { ctx, name in
+            let entity = xmlSAX2GetEntity(ctx, name)
+            if let ctx, let entity, entity.pointee.etype != XML_INTERNAL_GENERAL_ENTITY,
+                entity.pointee.etype != XML_INTERNAL_PREDEFINED_ENTITY
+            {
+                XMLParseState.from(ctx).externalEntityRequested = true
+            }
+            return entity
+        }
+        sax.getParameterEntity = { ctx, name in
+            let entity = xmlSAX2GetParameterEntity(ctx, name)
+            if let ctx, let entity, entity.pointee.etype != XML_INTERNAL_PARAMETER_ENTITY {
+                XMLParseState.from(ctx).externalEntityRequested = true
+            }
+            return entity
+        }
         sax.unparsedEntityDecl = xmlSAX2UnparsedEntityDecl
         sax.startDocument = xmlSAX2StartDocument
         sax.resolveEntity = { ctx, _, _ in
@@ -126,20 +126,10 @@ enum LibXML {
         }
         sax.startElementNs = { ctx, localName, _, uri, _, _, attributeCount, _, attributes in
             guard let ctx, let localName else { return }
-            let state = XMLParseState.from(ctx)
-            let name = String(cString: localName)
-            let namespace = uri.map { String(cString: $0) }
-            state.extractor.start(name: name, namespace: namespace, hasAttributes: attributeCount > 0) { wanted in
-                guard let attributes, attributeCount > 0 else { return nil }
-                for i in 0..<Int(attributeCount) {
-                    let base = i * 5
-                    guard let attrName = attributes[base], LibXML.matches(attrName, wanted),
-                        let start = attributes[base + 3], let end = attributes[base + 4]
-                    else { continue }
-                    return Substring(String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self))
-                }
-                return nil
-            }
+            let extractor = XMLParseState.from(ctx).extractor
+            extractor.start(
+                name: extractor.names.string(localName), namespace: uri.map { extractor.names.string($0) },
+                attributes: XMLAttributes(pointer: attributes, count: Int(attributeCount)))
         }
         sax.endElementNs = { ctx, _, _, _ in
             guard let ctx else { return }
@@ -147,12 +137,21 @@ enum LibXML {
         }
         let characters: charactersSAXFunc = { ctx, bytes, count in
             guard let ctx, let bytes, count > 0 else { return }
-            XMLParseState.from(ctx).extractor.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+            let state = XMLParseState.from(ctx)
+            // Entities can expand a small document into gigabytes of text (one large
+            // entity used many times slips under libxml2's own checks): stop at a budget.
+            state.textBytes += Int(count)
+            if state.textBytes > state.textBudget {
+                state.expansionExceeded = true
+                xmlStopParser(ctx.assumingMemoryBound(to: xmlParserCtxt.self))
+                return
+            }
+            state.extractor.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
         }
         sax.characters = characters
         sax.cdataBlock = characters
 
-        let state = XMLParseState(extractor: extractor)
+        let state = XMLParseState(extractor: extractor, textBudget: max(utf8.count * 4, 4 << 20))
         let failure: XMLFailure? = utf8.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
                 .assumingMemoryBound(to: CChar.self)
@@ -178,6 +177,7 @@ enum LibXML {
             return XMLFailure(code: Int32(error.code), message: message, line: Int32(error.line))
         }
         if state.externalEntityRequested { throw .externalEntity }
+        if state.expansionExceeded { throw .entityExpansion }
         if let failure {
             switch failure.code {
             case Int32(XML_ERR_ENTITY_LOOP.rawValue):
@@ -191,14 +191,73 @@ enum LibXML {
     }
 }
 
+/// SAX1 attributes (the HTML parser): name, value, name, value, ..., NULL.
+private struct HTMLAttributes: AttributeSource {
+    let pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+
+    var isEmpty: Bool { pairs?[0] == nil }
+
+    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        guard let pairs else { return nil }
+        var i = 0
+        while let attribute = pairs[i] {
+            if LibXML.matches(attribute, name) {
+                guard let value = pairs[i + 1] else { return UnsafeBufferPointer(start: nil, count: 0) }
+                return UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self)))
+            }
+            i += 2
+        }
+        return nil
+    }
+}
+
+/// SAX2 attributes (the XML parser): localname, prefix, URI, value start, value end; repeated.
+private struct XMLAttributes: AttributeSource {
+    let pointer: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    let count: Int
+
+    var isEmpty: Bool { count == 0 }
+
+    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        guard let pointer else { return nil }
+        for i in 0..<count {
+            let base = i * 5
+            guard let attribute = pointer[base], LibXML.matches(attribute, name), let start = pointer[base + 3],
+                let end = pointer[base + 4]
+            else { continue }
+            return UnsafeBufferPointer(start: start, count: end - start)
+        }
+        return nil
+    }
+}
+
+/// Element names as Strings, made once per name: libxml2 interns names in a dictionary,
+/// so the same name always comes at the same address within one parse.
+final class NameCache {
+    private var strings: [UnsafeRawPointer: String] = [:]
+
+    func string(_ name: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(name)
+        if let cached = strings[key] { return cached }
+        let string = String(cString: name)
+        strings[key] = string
+        return string
+    }
+}
+
 /// Per-parse state reachable from libxml2's XML callbacks, whose context argument must
 /// stay the parser context for libxml2's own SAX2 entity handling to work.
 private final class XMLParseState {
     let extractor: MarkupExtractor
     var externalEntityRequested = false
+    /// Text delivered so far, and how much a document of this size may deliver.
+    var textBytes = 0
+    let textBudget: Int
+    var expansionExceeded = false
 
-    init(extractor: MarkupExtractor) {
+    init(extractor: MarkupExtractor, textBudget: Int) {
         self.extractor = extractor
+        self.textBudget = textBudget
     }
 
     static func from(_ ctx: UnsafeMutableRawPointer) -> XMLParseState {

@@ -11,6 +11,8 @@ final class MarkupExtractor {
     }
 
     private(set) var dialect: MarkupDialect?
+    /// Interned element names of the current parse.
+    let names = NameCache()
     private var builder = TextBuilder()
     private var stack: [Frame] = []
     private var skipDepth = 0
@@ -26,8 +28,8 @@ final class MarkupExtractor {
         stack.reserveCapacity(64)
     }
 
-    /// An element starts. `attribute` looks up one attribute's value by local name.
-    func start(name: String, namespace: String?, hasAttributes: Bool, attribute: (String) -> Substring?) {
+    /// An element starts.
+    func start(name: String, namespace: String?, attributes: some AttributeSource) {
         if skipDepth > 0 {
             stack.append(Frame(role: .skip, name: name, skips: true, heading: false))
             skipDepth += 1
@@ -51,8 +53,10 @@ final class MarkupExtractor {
                 role = MarkupRules.html(name)
             } else {
                 role = MarkupRules.atom(name, parent: parent)
-                if (name == "content" || name == "summary"), let type = attribute("type") {
-                    if type == "html" { role = .embeddedHTML }
+                if name == "content" || name == "summary", let type = attributes.value("type"),
+                    type.elementsEqual("html".utf8)
+                {
+                    role = .embeddedHTML
                 }
             }
         case .rss:
@@ -65,13 +69,12 @@ final class MarkupExtractor {
                 if role == .documentTitle { sawGenericTitle = true }
             }
         }
-        if role != .skip, hasAttributes, dialect == .html || namespace == "http://www.w3.org/1999/xhtml" {
-            var hints = BoilerplateHints()
-            hints.classes = attribute("class") ?? ""
-            hints.id = attribute("id") ?? ""
-            hints.role = attribute("role") ?? ""
-            hints.hidden = attribute("hidden") != nil || attribute("aria-hidden") == "true"
-            if hints.isBoilerplate { role = .skip }
+        // Navigation hides in containers and links (Sphinx's ¶ anchors), not in the
+        // thousands of inline spans of highlighted code.
+        if role != .skip, role != .inline || name == "a", !attributes.isEmpty,
+            dialect == .html || namespace == "http://www.w3.org/1999/xhtml", Boilerplate.matches(attributes)
+        {
+            role = .skip
         }
         if role == .documentTitle, title != nil || titleCapture != nil { role = .inline }
 

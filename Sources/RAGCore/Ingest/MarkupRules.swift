@@ -48,42 +48,67 @@ enum MarkupDialect: Sendable {
     }
 }
 
-/// The attributes of an element that decide whether it is boilerplate.
-struct BoilerplateHints {
-    var classes: Substring = ""
-    var id: Substring = ""
-    var role: Substring = ""
-    var hidden = false
+/// An element's attributes as libxml2 hands them over, read without copying.
+protocol AttributeSource {
+    var isEmpty: Bool { get }
+    /// The raw UTF-8 value of an attribute (empty for a valueless one), or `nil` if absent.
+    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>?
+}
 
-    private static let navigationRoles: Set<Substring> = [
+/// Whether an element is navigation or other boilerplate, from its `class`, `id`, `role`,
+/// `hidden` and `aria-hidden` attributes. Runs on raw bytes: it is asked for every element.
+enum Boilerplate {
+    private static let roles: [StaticString] = [
         "navigation", "search", "banner", "menu", "menubar", "toolbar", "contentinfo",
     ]
     /// Class names that mark navigation in common generators (Sphinx, DocBook XSL, CMS themes).
-    private static let navigationClasses: Set<Substring> = [
+    private static let names: [StaticString] = [
         "navheader", "navfooter", "related", "sphinxsidebar", "sphinxsidebarwrapper", "headerlink",
-        "mobile-nav", "menu-wrapper", "breadcrumb", "breadcrumbs", "skip-link", "skiplink", "toc",
-        "footer", "site-footer", "site-header", "navbar", "nav-bar", "site-nav", "pagination",
-        "sr-only", "visually-hidden", "cookie-banner", "copybutton",
+        "mobile-nav", "menu-wrapper", "skip-link", "skiplink", "toc", "footer", "site-footer",
+        "site-header", "pagination", "sr-only", "visually-hidden", "copybutton", "nav", "navigation",
     ]
+    private static let prefixes: [StaticString] = ["nav-", "nav_", "navbar", "cookie-", "breadcrumb"]
+    private static let suffixes: [StaticString] = ["nav", "-navigation"]
 
-    var isBoilerplate: Bool {
-        if hidden { return true }
-        if !role.isEmpty, Self.navigationRoles.contains(role) { return true }
-        if !classes.isEmpty {
-            for name in classes.split(separator: " ") where Self.isNavigation(name) { return true }
+    static func matches(_ attributes: some AttributeSource) -> Bool {
+        if attributes.value("hidden") != nil { return true }
+        if let ariaHidden = attributes.value("aria-hidden"), equal(ariaHidden, "true") { return true }
+        if let role = attributes.value("role"), roles.contains(where: { equal(role, $0) }) { return true }
+        if let id = attributes.value("id"), isNavigationName(id[...]) { return true }
+        if let classes = attributes.value("class") {
+            var start = 0
+            for i in 0...classes.count {
+                if i == classes.count || classes[i] == 0x20 || classes[i] == 0x09 || classes[i] == 0x0A {
+                    if i > start, isNavigationName(classes[start..<i]) { return true }
+                    start = i + 1
+                }
+            }
         }
-        if !id.isEmpty, Self.isNavigation(id) { return true }
         return false
     }
 
-    /// Navigation by name: the known class names, and names built on "nav" ("topnav",
-    /// "nav-menu", "subnav"), but not words that merely contain it ("navy", "canvas").
-    private static func isNavigation(_ name: Substring) -> Bool {
-        if navigationClasses.contains(name) { return true }
-        let lower = name.lowercased()
-        return lower == "nav" || lower == "navigation" || lower.hasPrefix("nav-") || lower.hasPrefix("nav_")
-            || lower.hasPrefix("navbar") || lower.hasSuffix("nav") || lower.hasSuffix("-navigation")
-            || lower.hasPrefix("cookie-") || lower.hasPrefix("breadcrumb")
+    /// Navigation by name: known class names, and names built on "nav" ("topnav",
+    /// "nav-menu", "navbar"), but not words that merely contain it ("navy", "canvas").
+    private static func isNavigationName(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        names.contains { equal(name, $0) } || prefixes.contains { hasPrefix(name, $0) }
+            || suffixes.contains { hasSuffix(name, $0) }
+    }
+
+    private static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    private static func equal(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { zip(bytes, $0).allSatisfy { lower($0) == $1 } }
+    }
+
+    private static func hasPrefix(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count >= word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { zip(bytes, $0).allSatisfy { lower($0) == $1 } }
+    }
+
+    private static func hasSuffix(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
+        guard bytes.count >= word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { zip(bytes.suffix(word.utf8CodeUnitCount), $0).allSatisfy { lower($0) == $1 } }
     }
 }
 

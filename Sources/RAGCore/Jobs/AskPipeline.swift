@@ -4,13 +4,21 @@ public protocol AskObserver: Sendable {
     func generationFinished(after duration: Duration)
 }
 
-/// The result of an ask, as JSON mode returns it.
-public struct AskOutcome: Sendable {
+/// The result of an ask, encoded as JSON mode returns it.
+public struct AskOutcome: Sendable, Encodable {
+    public var jobID: String
     public var docs: [FoundDoc]
     public var answer: String
     public var citations: [Citation]
     public var finishReason: FinishReason
     public var timings: Timings
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id"
+        case answer, docs, citations
+        case finishReason = "finish_reason"
+        case timings
+    }
 }
 
 /// Runs a job: retrieval (`found`), generation (`token`s) and the final `done`, honouring
@@ -107,6 +115,6 @@ public struct AskPipeline: Sendable {
         job.finish(
             status, reason: reason, kind: .done,
             payload: EventPayload.done(answer: answer, citations: citations, finishReason: reason, timings: timings))
-        return AskOutcome(docs: docs, answer: answer, citations: citations, finishReason: reason, timings: timings)
+        return AskOutcome(jobID: job.id, docs: docs, answer: answer, citations: citations, finishReason: reason, timings: timings)
     }
 }

@@ -29,7 +29,9 @@ public struct Retriever: Sendable {
     }
 
     public func retrieve(_ question: String, limit: Int) async throws -> (passages: [RetrievedPassage], terms: WeightedTerms) {
-        guard let match = analyzer.matchExpression(question) else { return ([], WeightedTerms(weights: [:])) }
+        guard analyzer.hasContent(question), let match = analyzer.matchExpression(question) else {
+            return ([], WeightedTerms(weights: [:]))
+        }
         let queryTokens = Set(analyzer.terms(question).flatMap { tokenizer.tokens($0.text) })
         let (hits, texts, weights) = try await index.pool.read { db in
             let hits = try IndexReader.search(match: match, limit: limit, db: db)

@@ -20,6 +20,11 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return nil
     }
 
+    public var intValue: Int? {
+        if case .number(let n) = self, n == n.rounded(), abs(n) < 1e15 { return Int(n) }
+        return nil
+    }
+
     public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
         return nil

@@ -40,7 +40,7 @@ struct AskRoutes {
             guard let outcome = await state.pipeline.run(job) else {
                 throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
             }
-            return try JSONResponse.make(AskAnswer(jobID: job.id, outcome: outcome))
+            return try JSONResponse.make(outcome)
         }
         guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
         let job = state.jobs.create(question: question, topK: k, origin: .stream)
@@ -50,29 +50,6 @@ struct AskRoutes {
         // Retrieval starts once the first bytes (`searching`) are on their way.
         writer.onFirstWrite = { pipeline.start(job) }
         return writer.response()
-    }
-}
-
-/// The JSON-mode answer of an ask.
-struct AskAnswer: Encodable {
-    var jobID: String
-    var outcome: AskOutcome
-
-    enum CodingKeys: String, CodingKey {
-        case jobID = "job_id"
-        case answer, docs, citations
-        case finishReason = "finish_reason"
-        case timings
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(jobID, forKey: .jobID)
-        try c.encode(outcome.answer, forKey: .answer)
-        try c.encode(outcome.docs, forKey: .docs)
-        try c.encode(outcome.citations, forKey: .citations)
-        try c.encode(outcome.finishReason, forKey: .finishReason)
-        try c.encode(outcome.timings, forKey: .timings)
     }
 }
 

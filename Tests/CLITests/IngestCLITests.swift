@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RAGCore
+
+@Suite("rag ingest and rag search, run as a user would")
+struct IngestCLITests {
+    @Test("Help explains every subcommand")
+    func help() throws {
+        let top = try CLI.run(["--help"])
+        #expect(top.status == 0)
+        for command in ["serve", "ingest", "search", "ask", "extract"] {
+            #expect(top.stdout.contains(command))
+        }
+        let ingest = try CLI.run(["ingest", "--help"])
+        #expect(ingest.stdout.contains("--prune"))
+        #expect(ingest.stdout.contains("--db"))
+        #expect(ingest.stdout.contains("RAG_DB"))
+    }
+
+    @Test("The sample corpus ingests without failures and is searchable in English and Chinese")
+    func corpus() throws {
+        let folder = try TemporaryFolder()
+        let db = folder.file("index.sqlite")
+        let result = try CLI.run(["ingest", repositoryRoot.appendingPathComponent("corpus").path, "--db", db])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("0 failed"))
+        #expect(try search("backpressure", db: db).first?.doc_id.contains("backpressure") == true)
+        #expect(try search("背压", db: db).first?.doc_id.hasPrefix("zh/") == true)
+        // The GBK page is decoded: its Chinese text is found.
+        #expect(try search("断线重连", db: db).contains { $0.doc_id == "zh/sse/sse-reconnect.html" })
+        // RAG_DB is honoured in place of --db.
+        let viaEnvironment = try CLI.run(["search", "WebSocket", "--json"], environment: ["RAG_DB": db])
+        #expect(viaEnvironment.stdout.contains("websocket"))
+    }
+
+    @Test("Failures are named with their reason, the good files are committed, exit status 1")
+    func failures() throws {
+        let folder = try TemporaryFolder()
+        let docs = folder.file("docs")
+        try folder.write("docs/good.md", "# Good\n\nThe quillwort grows in cold lakes.")
+        try folder.write("docs/page.html", "<html><head><title>Page</title></head><body><p>Marrowfin eels sleep.</p></body></html>")
+        try folder.write("docs/empty.txt", "")
+        try folder.write("docs/binary.html", bytes: [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 13] + Array(repeating: 0, count: 64))
+        try folder.write("docs/bomb.xml", Self.billionLaughs)
+        try folder.write("docs/.hidden.md", "# Hidden\n\nNever indexed.")
+        try folder.write("docs/image.png", bytes: [0x89, 0x50])
+        try FileManager.default.createSymbolicLink(atPath: folder.file("docs/dangling.md"), withDestinationPath: "/nonexistent/x.md")
+        let db = folder.file("index.sqlite")
+        let result = try CLI.run(["ingest", docs, "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("empty.txt: the document is empty"))
+        #expect(result.stderr.contains("binary.html: the file is binary"))
+        #expect(result.stderr.contains("bomb.xml: entity expansion"))
+        #expect(result.stderr.contains("dangling.md: dangling symbolic link"))
+        #expect(result.stdout.contains("2 created"))
+        #expect(result.stdout.contains("4 failed"))
+        #expect(result.stdout.contains("2 skipped"))  // the hidden file and the .png
+        #expect(try search("quillwort", db: db).map(\.doc_id) == ["good.md"])
+        #expect(try search("marrowfin", db: db).map(\.doc_id) == ["page.html"])
+        #expect(try search("hidden", db: db).isEmpty)
+    }
+
+    @Test("Re-ingesting unchanged files parses nothing; a changed file is replaced; --prune removes gone files")
+    func incremental() throws {
+        let folder = try TemporaryFolder()
+        let docs = folder.file("docs")
+        try folder.write("docs/a.txt", "Alpha\n\nThe glimmerwort fern hums at night.")
+        try folder.write("docs/sub/b.md", "# Beta\n\nThe sandpiper counts waves.")
+        try folder.write("docs/c.html", "<title>Gamma</title><p>Teal lighthouses on Skellmoor.</p>")
+        let db = folder.file("index.sqlite")
+        #expect(try CLI.run(["ingest", docs, "--db", db]).stdout.contains("3 created"))
+
+        let again = try CLI.run(["ingest", docs, "--db", db])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("3 unchanged"))
+        #expect(again.stdout.contains("0 parsed"), "\(again.stdout)")
+
+        try folder.write("docs/a.txt", "Alpha\n\nThe glimmerwort fern sings at dawn.")
+        let changed = try CLI.run(["ingest", docs, "--db", db])
+        #expect(changed.stdout.contains("1 updated"))
+        #expect(changed.stdout.contains("1 parsed"))
+        #expect(try search("sings dawn", db: db).first?.doc_id == "a.txt")
+        #expect(try search("hums", db: db).isEmpty)
+
+        try FileManager.default.removeItem(atPath: folder.file("docs/sub/b.md"))
+        let kept = try CLI.run(["ingest", docs, "--db", db])
+        #expect(kept.stdout.contains("2 unchanged"))
+        #expect(try search("sandpiper", db: db).map(\.doc_id) == ["sub/b.md"], "without --prune the document stays")
+        let pruned = try CLI.run(["ingest", docs, "--db", db, "--prune"])
+        #expect(pruned.stdout.contains("1 pruned"))
+        #expect(try search("sandpiper", db: db).isEmpty)
+        #expect(try search("lighthouses", db: db).map(\.doc_id) == ["c.html"])
+    }
+
+    @Test("A progress bar on a terminal, log lines otherwise")
+    func progress() throws {
+        let folder = try TemporaryFolder()
+        for i in 0..<20 { try folder.write("docs/\(i).md", "# Doc \(i)\n\nText number \(i).") }
+        let db = folder.file("index.sqlite")
+        let plain = try CLI.run(["ingest", folder.file("docs"), "--db", db])
+        #expect(plain.stderr.contains("ingest: 20/20 files"))
+        #expect(!plain.stderr.contains("\r"))
+        // `script` gives the command a pseudo-terminal, as an interactive shell would.
+        let tty = Process()
+        tty.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        tty.arguments = ["-qec", "\(CLI.binary.path) ingest \(folder.file("docs")) --db \(folder.file("tty.sqlite"))", "/dev/null"]
+        let pipe = Pipe()
+        tty.standardOutput = pipe
+        try tty.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        tty.waitUntilExit()
+        #expect(output.contains("\r"))
+        #expect(output.contains("MB/s"))
+        #expect(output.contains("ETA"))
+        #expect(output.contains("20 created"))
+    }
+
+    @Test("kill -9 in the middle of an ingest leaves a consistent index that still answers")
+    func killMidIngest() async throws {
+        let folder = try TemporaryFolder()
+        // Enough text that the ingest takes a while: 300 documents of about 150 KB.
+        let paragraph = "<p>" + String(repeating: "Streams carry tokens over bounded queues with backpressure. ", count: 40) + "</p>"
+        for i in 0..<300 {
+            let body = (0..<60).map { "<h2>Section \($0)</h2>" + paragraph }.joined()
+            try folder.write("docs/doc\(i).html", "<html><head><title>Document \(i)</title></head><body>\(body)</body></html>")
+        }
+        let db = folder.file("index.sqlite")
+        let process = try CLI.start(["ingest", folder.file("docs"), "--db", db])
+        // Wait until some documents are committed, then kill without warning.
+        let deadline = ContinuousClock.now + .seconds(120)
+        var committed = 0
+        while committed < 5, ContinuousClock.now < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(20))
+            committed = (try? Self.documentCount(db)) ?? 0
+        }
+        #expect(process.isRunning, "the ingest finished before it could be killed; make the corpus larger")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let queue = try DatabaseQueue(path: db)
+        try await queue.read { db in
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            // Every committed document has all its passages, and the FTS index agrees.
+            let mismatched = try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM documents d
+                    WHERE d.passages != (SELECT count(*) FROM passages p WHERE p.doc_id = d.id)
+                    """)
+            #expect(mismatched == 0)
+        }
+        // The FTS5 integrity check needs the index's own tokenizer, registered by SearchIndex.
+        try await SearchIndex(path: db).pool.write { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
+        }
+        let survivors = try Self.documentCount(db)
+        #expect(survivors >= 5)
+        #expect(try search("backpressure", db: db).count > 0)
+
+        // Ingesting again finishes the job without redoing what was committed.
+        let resumed = try CLI.run(["ingest", folder.file("docs"), "--db", db])
+        #expect(resumed.status == 0)
+        #expect(resumed.stdout.contains("\(survivors) unchanged"), "\(resumed.stdout)")
+        #expect(try Self.documentCount(db) == 300)
+    }
+
+    static func documentCount(_ path: String) throws -> Int {
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        return try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM documents") ?? 0 }
+    }
+
+    static let billionLaughs: String = {
+        var dtd = "<!ENTITY lol0 \"lollollollollollollollollollol\">"
+        for i in 1...9 {
+            dtd += "<!ENTITY lol\(i) \"" + String(repeating: "&lol\(i - 1);", count: 10) + "\">"
+        }
+        return "<?xml version=\"1.0\"?><!DOCTYPE lolz [\(dtd)]><lolz>&lol9;</lolz>"
+    }()
+}
