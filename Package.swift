@@ -80,7 +80,9 @@ let package = Package(
             name: "RAGServerTests",
             dependencies: [
                 "RAGServer",
-                "rag",
+                "RAGCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),

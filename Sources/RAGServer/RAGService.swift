@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -16,15 +17,18 @@ public struct RAGService: Sendable {
 
     /// - Parameters:
     ///   - generator: the answer generator (the built-in extractive one by default).
+    ///   - retriever: wraps the built-in retriever (to add another source, or in tests).
     ///   - onServerRunning: called with the bound port once the server listens.
     public init(
-        settings: ServerSettings, index: SearchIndex, generator: (any Generator)? = nil, logger: Logger,
+        settings: ServerSettings, index: SearchIndex, generator: (any Generator)? = nil,
+        retriever: (@Sendable (Retriever) -> any Retrieving)? = nil, logger: Logger,
         onServerRunning: (@Sendable (Int) async -> Void)? = nil
     ) {
         let tokenizer = TextTokenizer()
         let metrics = ServerMetrics()
+        let builtIn = Retriever(index: index, tokenizer: tokenizer)
         let pipeline = AskPipeline(
-            retriever: Retriever(index: index, tokenizer: tokenizer),
+            retriever: retriever?(builtIn) ?? builtIn,
             generator: generator ?? ExtractiveGenerator(tokenizer: tokenizer, pieceDelay: settings.tokenDelay),
             observer: metrics)
         eventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -59,9 +63,16 @@ public struct RAGService: Sendable {
             try await socket.handle(inbound: inbound, outbound: outbound, logger: context.logger)
         }
         let onServerRunning = self.onServerRunning
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let server = HTTPServerBuilder { responder in
+            GuardedChildChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(http1: .init(), ws: .init(maxFrameSize: 1 << 20))))
+        }
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            server: server,
             configuration: .init(
                 address: .hostname(state.settings.host, port: state.settings.port), serverName: "rag"),
             onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },

@@ -13,30 +13,41 @@ public enum WriteStatus: String, Codable, Sendable {
     case unchanged
 }
 
+/// What decides whether a stored document would change: its content hash and metadata.
+public struct StoredFingerprint: Sendable, Equatable {
+    public var contentHash: String
+    public var title: String
+    public var source: String
+}
+
 /// Writes documents and their passages. Every method that changes data runs in one
 /// transaction: a document is either entirely in the index, old or new, or not at all.
 public struct IndexWriter: Sendable {
     let index: SearchIndex
 
-    /// Content hashes of stored documents, to skip unchanged ones before parsing them.
-    public func contentHashes() async throws -> [String: String] {
+    /// Fingerprints of all stored documents, to skip unchanged ones before parsing them.
+    public func fingerprints() async throws -> [String: StoredFingerprint] {
         try await index.pool.read { db in
-            var hashes: [String: String] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, content_hash FROM documents")
-            while let row = try rows.next() { hashes[row[0]] = row[1] }
-            return hashes
+            var fingerprints: [String: StoredFingerprint] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, content_hash, title, source FROM documents")
+            while let row = try rows.next() {
+                fingerprints[row[0]] = StoredFingerprint(contentHash: row[1], title: row[2], source: row[3])
+            }
+            return fingerprints
         }
     }
 
-    /// Content hashes of the given documents that are stored.
-    public func contentHashes(of ids: [String]) async throws -> [String: String] {
+    /// Fingerprints of the given documents that are stored.
+    public func fingerprints(of ids: [String]) async throws -> [String: StoredFingerprint] {
         try await index.pool.read { db in
-            var hashes: [String: String] = [:]
-            let statement = try db.cachedStatement(sql: "SELECT content_hash FROM documents WHERE id = ?")
+            var fingerprints: [String: StoredFingerprint] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT content_hash, title, source FROM documents WHERE id = ?")
             for id in ids {
-                if let hash = try String.fetchOne(statement, arguments: [id]) { hashes[id] = hash }
+                if let row = try Row.fetchOne(statement, arguments: [id]) {
+                    fingerprints[id] = StoredFingerprint(contentHash: row[0], title: row[1], source: row[2])
+                }
             }
-            return hashes
+            return fingerprints
         }
     }
 
@@ -58,17 +69,13 @@ public struct IndexWriter: Sendable {
         }
     }
 
-    /// The stored hash of a document, or `nil` if it is not stored.
-    public func contentHash(of id: String) async throws -> String? {
-        try await index.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT content_hash FROM documents WHERE id = ?", arguments: [id])
-        }
-    }
-
     static func write(_ doc: ParsedDocument, root: String?, db: Database) throws -> WriteStatus {
-        let existing = try String.fetchOne(
-            db, sql: "SELECT content_hash FROM documents WHERE id = ?", arguments: [doc.id])
-        if existing == doc.contentHash { return .unchanged }
+        let existing = try Row.fetchOne(
+            db, sql: "SELECT content_hash, title, source FROM documents WHERE id = ?", arguments: [doc.id]
+        ).map { StoredFingerprint(contentHash: $0[0], title: $0[1], source: $0[2]) }
+        if existing == StoredFingerprint(contentHash: doc.contentHash, title: doc.title, source: doc.source) {
+            return .unchanged
+        }
         if existing != nil {
             try db.cachedStatement(sql: "DELETE FROM passages WHERE doc_id = ?").execute(arguments: [doc.id])
         }

@@ -41,15 +41,20 @@ public struct DocumentInput: Sendable {
         return DocumentParser.shortHash(bytes)
     }
 
-    /// Decides `unchanged` on re-ingest: covers everything that changes what is indexed.
+    /// A hash of what decides the passages: format and content (and how the bytes are
+    /// decoded). With the title and source, it decides `unchanged` on re-ingest.
     public var contentHash: String {
         var hasher = SHA256()
-        for part in [resolvedFormat.rawValue, title ?? "\u{0}", source ?? "\u{0}", isUnicodeText ? "u" : "b"] {
-            hasher.update(data: Array(part.utf8))
-            hasher.update(data: [0])
-        }
+        hasher.update(data: Array("\(resolvedFormat.rawValue)\u{0}\(isUnicodeText ? "u" : "b")\u{0}".utf8))
         hasher.update(data: bytes)
         return hasher.finalize().hexString
+    }
+
+    /// Whether re-ingesting this input over `stored` would change nothing: same content,
+    /// and no title or source given that differs from the stored ones.
+    public func isUnchanged(comparedTo stored: StoredFingerprint?) -> Bool {
+        guard let stored, stored.contentHash == contentHash else { return false }
+        return (title == nil || title == stored.title) && (source == nil || source == stored.source)
     }
 }
 

@@ -66,7 +66,7 @@ public struct FolderIngestor: Sendable {
         }
         report.files = files.count + scan.failures.count
         let bytesTotal = files.reduce(0) { $0 + $1.size }
-        let known = try await index.writer.contentHashes()
+        let known = try await index.writer.fingerprints()
         let writer = index.writer
         let parser = self.parser
 
@@ -75,8 +75,8 @@ public struct FolderIngestor: Sendable {
             var pending = files.makeIterator()
             func startNext() {
                 guard let file = pending.next() else { return }
-                let knownHash = known[file.id]
-                group.addTask { Self.process(file, knownHash: knownHash, parser: parser) }
+                let stored = known[file.id]
+                group.addTask { Self.process(file, stored: stored, parser: parser) }
             }
             for _ in 0..<max(1, inFlight) { startNext() }
             while let outcome = try await group.next() {
@@ -119,7 +119,7 @@ public struct FolderIngestor: Sendable {
         return report
     }
 
-    private static func process(_ file: FoundFile, knownHash: String?, parser: DocumentParser) -> Outcome {
+    private static func process(_ file: FoundFile, stored: StoredFingerprint?, parser: DocumentParser) -> Outcome {
         let bytes: [UInt8]
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
@@ -129,7 +129,7 @@ public struct FolderIngestor: Sendable {
             return .failed(file, "cannot read the file: \((error as NSError).localizedDescription)")
         }
         let input = DocumentInput(id: file.id, source: file.id, format: file.format, bytes: bytes)
-        if let knownHash, knownHash == input.contentHash { return .unchanged(file) }
+        if input.isUnchanged(comparedTo: stored) { return .unchanged(file) }
         do {
             return .parsed(try parser.parse(input), file)
         } catch {

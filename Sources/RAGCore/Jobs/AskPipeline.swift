@@ -24,11 +24,11 @@ public struct AskOutcome: Sendable, Encodable {
 /// Runs a job: retrieval (`found`), generation (`token`s) and the final `done`, honouring
 /// pause and cancel between pieces.
 public struct AskPipeline: Sendable {
-    public let retriever: Retriever
+    public let retriever: any Retrieving
     public let generator: any Generator
     public let observer: (any AskObserver)?
 
-    public init(retriever: Retriever, generator: any Generator, observer: (any AskObserver)? = nil) {
+    public init(retriever: any Retrieving, generator: any Generator, observer: (any AskObserver)? = nil) {
         self.retriever = retriever
         self.generator = generator
         self.observer = observer

@@ -8,9 +8,14 @@ public struct RetrievedPassage: Sendable {
     public var coverage: Double
 }
 
+/// Finds the passages that answer a question.
+public protocol Retrieving: Sendable {
+    func retrieve(_ question: String, limit: Int) async throws -> (passages: [RetrievedPassage], terms: Retriever.WeightedTerms)
+}
+
 /// Finds the passages that answer a question: an FTS5 bm25 search, then a relevance
 /// floor, so a question the index knows nothing about gets no passages at all.
-public struct Retriever: Sendable {
+public struct Retriever: Retrieving {
     let index: SearchIndex
     let tokenizer: TextTokenizer
     let analyzer = QueryAnalyzer()

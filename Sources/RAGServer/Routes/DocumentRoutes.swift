@@ -53,9 +53,9 @@ struct DocumentRoutes {
 
         // Unchanged documents are not parsed at all; the others are parsed before the
         // transaction, so a bad one fails the request before anything is written.
-        let known = try await state.index.writer.contentHashes(of: inputs.map(\.resolvedID))
+        let known = try await state.index.writer.fingerprints(of: inputs.map(\.resolvedID))
         var parsed: [ParsedDocument] = []
-        for (i, input) in inputs.enumerated() where known[input.resolvedID] != input.contentHash {
+        for (i, input) in inputs.enumerated() where !input.isUnchanged(comparedTo: known[input.resolvedID]) {
             do {
                 parsed.append(try state.parser.parse(input))
             } catch {
@@ -109,7 +109,7 @@ struct DocumentRoutes {
         let status: WriteStatus
         let title: String
         let passages: Int
-        if try await state.index.writer.contentHash(of: id) == input.contentHash,
+        if input.isUnchanged(comparedTo: try await state.index.writer.fingerprints(of: [id])[id]),
             let stored = try await state.index.reader.document(id: id)
         {
             (status, title, passages) = (.unchanged, stored.summary.title, stored.summary.passages)

@@ -84,9 +84,8 @@ final class StreamRegistry: Sendable {
     /// wakes idle ones for a heartbeat.
     func tick() {
         let now = Entry.now
-        let timeout = UInt64(sendTimeout.components.seconds) * 1_000_000_000
-            + UInt64(sendTimeout.components.attoseconds / 1_000_000_000)
-        let idle = UInt64(heartbeat.components.seconds) * 1_000_000_000
+        let timeout = Self.nanoseconds(sendTimeout)
+        let idle = Self.nanoseconds(heartbeat)
         for entry in entries.withLock({ Array($0.values) }) {
             let started = entry.writeStarted.load(ordering: .relaxed)
             if started != 0 {
@@ -98,6 +97,10 @@ final class StreamRegistry: Sendable {
                 entry.signal.fire(.heartbeat)
             }
         }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Wakes every stream to notice shutdown; returns once they are gone or `deadline` passed,

@@ -1,0 +1,158 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// A child channel that answers every connection, whatever bytes arrive.
+///
+/// Hand-written clients (curl among them) send `?q=全文` unencoded. NIO's HTTP parser
+/// rejects such a request line, and with the WebSocket upgrade pipeline the error left
+/// the connection open and unanswered. Here the first request line of a connection is
+/// checked before any parser sees it: raw non-ASCII bytes in the target are
+/// percent-encoded (so the request is answered, decoded), control bytes get a 400; and
+/// whatever happens, the connection is closed when its handler ends.
+struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    let inner: Inner
+
+    /// A connection with neither a read nor a write for this long is closed. Open streams
+    /// write at least a heartbeat every 15 seconds, so only stuck connections reach it.
+    static var idleTimeout: TimeAmount { .seconds(60) }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.pipeline.syncOperations.addHandler(RequestLineGuard(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(
+                IdleStateHandler(allTimeout: Self.idleTimeout), position: .first)
+            return value
+        }
+    }
+
+    func handle(value: Inner.Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+        try? await value.channel.close()
+    }
+}
+
+/// Checks and repairs the request line of a connection's first request (raw bytes).
+final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    /// Longer request lines are refused (414-worthy, answered as 400).
+    static let maxLineLength = 16 * 1024
+
+    private var pending: ByteBuffer?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if var buffered = pending {
+            buffered.writeBuffer(&incoming)
+            incoming = buffered
+        }
+        let view = incoming.readableBytesView
+        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
+            if incoming.readableBytes > Self.maxLineLength {
+                reject(context: context, message: "The request line is too long.")
+            } else {
+                pending = incoming
+            }
+            return
+        }
+        pending = nil
+        let lineEnd = newline - view.startIndex
+        let line = Array(view[view.startIndex..<(view.startIndex + lineEnd)])
+        let body = line.last == 0x0D ? line.dropLast() : line[...]
+        if body.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            reject(context: context, message: "The request line contains control characters.")
+            return
+        }
+        if !Self.isWellFormed(body) {
+            reject(context: context, message: "The request line is not `METHOD target HTTP/1.x`.")
+            return
+        }
+        var forward = incoming
+        if body.contains(where: { $0 >= 0x80 }) {
+            var rewritten = context.channel.allocator.buffer(capacity: incoming.readableBytes + 64)
+            for byte in body {
+                if byte >= 0x80 {
+                    rewritten.writeString(String(format: "%%%02X", byte))
+                } else {
+                    rewritten.writeInteger(byte)
+                }
+            }
+            forward.moveReaderIndex(forwardBy: body.count)
+            rewritten.writeBuffer(&forward)
+            forward = rewritten
+        }
+        context.fireChannelRead(wrapInboundOut(forward))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// `METHOD SP target SP HTTP/1.x`, the only shape the HTTP/1 parser accepts.
+    private static func isWellFormed(_ line: ArraySlice<UInt8>) -> Bool {
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+            parts[0].allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x2D || $0 == 0x5F })
+        else { return false }
+        let version = Array(parts[2])
+        return version == Array("HTTP/1.1".utf8) || version == Array("HTTP/1.0".utf8)
+    }
+
+    private func reject(context: ChannelHandlerContext, message: String) {
+        pending = nil
+        let body = APIError.badRequest(message).body
+        var response = context.channel.allocator.buffer(capacity: 256)
+        response.writeString(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        response.writeBytes(body)
+        context.writeAndFlush(NIOAny(response)).whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// Closes the connection when `IdleStateHandler` reports it idle.
+final class IdleConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// Answers a parse error in a connection's first request, which the WebSocket upgrade
+/// handler would otherwise leave unanswered and open. Later requests are Hummingbird's.
+final class FirstRequestErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    private var sawRequest = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        sawRequest = true
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !sawRequest, error is HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        sawRequest = true
+        let body = APIError.badRequest("The request could not be parsed as HTTP/1.1.").body
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: "\(body.count)")
+        headers.add(name: "Connection", value: "close")
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+}
