@@ -44,6 +44,11 @@ final class RawConnection: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Closes the connection as a client that goes away would (FIN, or RST if unread data remains).
+    func shutdown() {
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {

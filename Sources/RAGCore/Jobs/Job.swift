@@ -78,7 +78,8 @@ public final class Job: Sendable {
     /// whether the job has finished (no event will follow the last one).
     public func read(after seq: Int, maxEvents: Int = .max, _ body: (Int, EventKind, ArraySlice<UInt8>) -> Void) -> (last: Int, finished: Bool) {
         state.withLock { state in
-            let last = min(state.log.lastSeq, seq + maxEvents)
+            let available = state.log.lastSeq - seq
+            let last = available > maxEvents ? seq + maxEvents : state.log.lastSeq
             if seq < last {
                 for n in (seq + 1)...last {
                     let event = state.log.event(n)
