@@ -207,12 +207,16 @@ static fts5_api *rag_fts5_api(sqlite3 *db) {
     return api;
 }
 
+static int rag_register_rank(sqlite3 *db);
+
 int rag_fts_register(void *handle) {
     sqlite3 *db = (sqlite3 *)handle;
     fts5_api *api = rag_fts5_api(db);
     if (api == NULL) return SQLITE_ERROR;
     static fts5_tokenizer tokenizer = {rag_create, rag_delete, rag_tokenize};
-    return api->xCreateTokenizer(api, RAG_FTS_TOKENIZER_NAME, (void *)api, &tokenizer, NULL);
+    int rc = api->xCreateTokenizer(api, RAG_FTS_TOKENIZER_NAME, (void *)api, &tokenizer, NULL);
+    if (rc == SQLITE_OK) rc = rag_register_rank(db);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- tokenizing outside SQL */
@@ -229,9 +233,8 @@ typedef struct {
 } RagRunContext;
 
 static int rag_run_cb(void *ctx, int tflags, const char *token, int ntoken, int start, int end) {
-    (void)start; (void)end;
     RagRunContext *run = (RagRunContext *)ctx;
-    return run->callback(run->context, token, ntoken, (tflags & FTS5_TOKEN_COLOCATED) != 0);
+    return run->callback(run->context, token, ntoken, start, end, (tflags & FTS5_TOKEN_COLOCATED) != 0);
 }
 
 RagTextTokenizer *rag_tokenizer_new(void) {
@@ -272,4 +275,82 @@ int rag_tokenizer_run(RagTextTokenizer *t, int query, const char *text, int leng
 int rag_sqlite_configure(void) {
     /* Memory statistics take a global mutex on every allocation; nothing here reads them. */
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+/*
+ * ragrank(fts, first_scored, w_col0, ..., w_colN-1, idf_0, idf_1, ...)
+ *
+ * BM25 as FTS5's bm25() computes it (k1 = 1.2, b = 0.75, per-column weights scaling
+ * term frequency), except that the IDF of each phrase is given by the caller instead of
+ * being counted by scanning every phrase's whole doclist on each query. Phrases before
+ * `first_scored` only select rows (a query shaped "(rare) AND (rare OR common)") and do
+ * not score. Returns a positive score: higher is better.
+ */
+typedef struct {
+    double avgdl;
+    int ncol;
+} RagRankData;
+
+static void rag_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                     sqlite3_value **vals) {
+    const double k1 = 1.2, b = 0.75;
+    int ncol = api->xColumnCount(fts);
+    if (nval < 1 + ncol) {
+        sqlite3_result_error(ctx, "ragrank: expected first_scored, column weights and IDFs", -1);
+        return;
+    }
+    RagRankData *data = (RagRankData *)api->xGetAuxdata(fts, 0);
+    if (data == NULL) {
+        sqlite3_int64 rows = 0, tokens = 0;
+        data = sqlite3_malloc(sizeof(*data));
+        if (data == NULL || api->xRowCount(fts, &rows) != SQLITE_OK || api->xColumnTotalSize(fts, -1, &tokens) != SQLITE_OK) {
+            sqlite3_free(data);
+            sqlite3_result_error_code(ctx, SQLITE_ERROR);
+            return;
+        }
+        data->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+        data->ncol = ncol;
+        if (api->xSetAuxdata(fts, data, sqlite3_free) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, SQLITE_NOMEM);
+            return;
+        }
+    }
+    int first = sqlite3_value_int(vals[0]);
+    int nphrase = api->xPhraseCount(fts);
+    double weights[16];
+    for (int c = 0; c < ncol && c < 16; c++) weights[c] = sqlite3_value_double(vals[1 + c]);
+
+    double freq_stack[32];
+    double *freq = nphrase <= 32 ? freq_stack : sqlite3_malloc64(sizeof(double) * (sqlite3_uint64)nphrase);
+    if (freq == NULL) { sqlite3_result_error_nomem(ctx); return; }
+    for (int p = 0; p < nphrase; p++) freq[p] = 0;
+
+    int ninst = 0;
+    if (api->xInstCount(fts, &ninst) != SQLITE_OK) ninst = 0;
+    for (int i = 0; i < ninst; i++) {
+        int phrase, col, off;
+        if (api->xInst(fts, i, &phrase, &col, &off) == SQLITE_OK && phrase >= first && col < 16) {
+            freq[phrase] += weights[col];
+        }
+    }
+    int length = 0;
+    api->xColumnSize(fts, -1, &length);
+    double norm = k1 * (1 - b + b * (double)length / data->avgdl);
+    double score = 0;
+    for (int p = first; p < nphrase; p++) {
+        int arg = 1 + ncol + (p - first);
+        if (freq[p] <= 0 || arg >= nval) continue;
+        double idf = sqlite3_value_double(vals[arg]);
+        score += idf * (freq[p] * (k1 + 1)) / (freq[p] + norm);
+    }
+    if (freq != freq_stack) sqlite3_free(freq);
+    sqlite3_result_double(ctx, score);
+}
+
+static int rag_register_rank(sqlite3 *db) {
+    fts5_api *api = rag_fts5_api(db);
+    if (api == NULL) return SQLITE_ERROR;
+    return api->xCreateFunction(api, "ragrank", NULL, rag_rank, NULL);
 }

@@ -6,7 +6,11 @@
 /// The name under which `rag_fts_register` adds the tokenizer to a connection.
 #define RAG_FTS_TOKENIZER_NAME "ragcjk"
 
-/// Registers the `ragcjk` FTS5 tokenizer on an open connection (a `sqlite3 *`).
+/// Registers the `ragcjk` FTS5 tokenizer and the `ragrank` ranking function on an open
+/// connection (a `sqlite3 *`).
+///
+/// `ragrank(fts, first_scored, w_col..., idf...)` is FTS5's BM25 with the IDFs given by
+/// the caller, so a query does not scan every term's whole doclist to count it.
 ///
 /// `ragcjk` wraps another tokenizer (its first argument, `unicode61` by default) and
 /// splits every run of Chinese, Japanese or Korean characters that the wrapped
@@ -30,9 +34,10 @@ int rag_sqlite_configure(void);
 /// passage text exactly as the index does. Not thread-safe: one caller at a time.
 typedef struct RagTextTokenizer RagTextTokenizer;
 
-/// Called for each token; return 0 to continue. `colocated` is 1 for a token at the same
-/// position as the previous one (a CJK character beside its bigram).
-typedef int (*rag_token_callback)(void *context, const char *token, int length, int colocated);
+/// Called for each token with its byte range in the text; return 0 to continue.
+/// `colocated` is 1 for a token at the same position as the previous one (a CJK
+/// character beside its bigram).
+typedef int (*rag_token_callback)(void *context, const char *token, int length, int start, int end, int colocated);
 
 /// Creates a tokenizer (it owns a private in-memory SQLite connection). NULL on failure.
 RagTextTokenizer *rag_tokenizer_new(void);

@@ -45,34 +45,50 @@ public struct IndexReader: Sendable {
 
     /// The best `limit` passages for `query`, which is user text, never FTS5 syntax.
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {
-        guard let match = analyzer.matchExpression(query) else { return [] }
-        return try await index.pool.read { db in try Self.search(match: match, limit: limit, db: db) }
+        try await searchWithText(query, limit: limit).hits.map(\.hit)
     }
 
-    static func search(match: String, limit: Int, db: Database) throws -> [SearchHit] {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT f.rowid, -\(Schema.rankFunction), snippet(passages_fts, 2, '', '', '…', 16),
-                       p.doc_id, p.ordinal, p.title, p.heading, d.source
-                FROM passages_fts f
-                JOIN passages p ON p.id = f.rowid
-                JOIN documents d ON d.id = p.doc_id
-                WHERE passages_fts MATCH ?
-                ORDER BY \(Schema.rankFunction)
-                LIMIT ?
-                """)
-        var hits: [SearchHit] = []
-        let rows = try Row.fetchCursor(statement, arguments: [match, limit])
-        while let row = try rows.next() {
-            let docID: String = row[3]
-            let ordinal: Int = row[4]
-            hits.append(
-                SearchHit(
-                    docID: docID, passageID: "\(docID)#\(ordinal)", title: row[5], source: row[7], heading: row[6],
-                    snippet: (row[2] as String).collapsingWhitespace, score: ((row[1] as Double) * 10_000).rounded() / 10_000,
-                    row: row[0]))
+    /// A hit with what the retriever needs besides: the passage's text and tokens.
+    struct RankedPassage: Sendable {
+        var hit: SearchHit
+        var text: String
+        var tokens: [TextTokenizer.Token]
+    }
+
+    /// Hits with their passages' text and tokens, and the query's token weights (IDF).
+    func searchWithText(_ query: String, limit: Int) async throws -> (hits: [RankedPassage], weights: [String: Double]) {
+        let terms = analyzer.terms(query)
+        guard !terms.isEmpty else { return ([], [:]) }
+        let index = self.index
+        let (rows, weights, metadata) = try await index.pool.read { db in
+            let plan = try SearchPlan(terms: terms, tokenizer: index.tokenizer, statistics: index.statistics, db: db)
+            let rows = try plan.run(limit: limit, db: db)
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT p.doc_id, p.ordinal, p.title, p.heading, p.body, d.source
+                    FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id = ?
+                    """)
+            var metadata: [Int64: Row] = [:]
+            for row in rows {
+                if let found = try Row.fetchOne(statement, arguments: [row.row]) { metadata[row.row] = found }
+            }
+            return (rows, plan.weights, metadata)
         }
-        return hits
+        let queryTokens = Set(weights.keys)
+        var hits: [RankedPassage] = []
+        for (row, score) in rows {
+            guard let meta = metadata[row] else { continue }
+            let docID: String = meta[0]
+            let ordinal: Int = meta[1]
+            let body: String = meta[4]
+            let tokens = index.tokenizer.positionedTokens(body)
+            let hit = SearchHit(
+                docID: docID, passageID: "\(docID)#\(ordinal)", title: meta[2], source: meta[5], heading: meta[3],
+                snippet: PassageSnippet.make(text: body, tokens: tokens, queryTokens: queryTokens),
+                score: (score * 10_000).rounded() / 10_000, row: row)
+            hits.append(RankedPassage(hit: hit, text: body, tokens: tokens))
+        }
+        return (hits, weights)
     }
 
     /// The text of passages by row, in the order asked.

@@ -54,13 +54,15 @@ public struct IndexWriter: Sendable {
     /// Writes one document in its own transaction.
     @discardableResult
     public func write(_ document: ParsedDocument, root: String? = nil) async throws -> WriteStatus {
-        try await index.pool.write { db in try Self.write(document, root: root, db: db) }
+        defer { index.statistics.invalidate() }
+        return try await index.pool.write { db in try Self.write(document, root: root, db: db) }
     }
 
     /// Writes several documents in one transaction: all of them or none. Two documents
     /// with the same id are an error, and roll back whatever was written.
     public func writeAll(_ documents: [ParsedDocument]) async throws -> [WriteStatus] {
-        try await index.pool.write { db in
+        defer { index.statistics.invalidate() }
+        return try await index.pool.write { db in
             var seen = Set<String>()
             return try documents.map { document in
                 guard seen.insert(document.id).inserted else { throw IndexError.duplicateID(document.id) }
@@ -103,7 +105,8 @@ public struct IndexWriter: Sendable {
     /// Deletes a document; `false` if there was none.
     @discardableResult
     public func delete(id: String) async throws -> Bool {
-        try await index.pool.write { db in
+        defer { index.statistics.invalidate() }
+        return try await index.pool.write { db in
             try db.execute(sql: "DELETE FROM passages WHERE doc_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             return db.changesCount > 0
@@ -112,7 +115,8 @@ public struct IndexWriter: Sendable {
 
     /// Deletes the documents ingested from `root` whose ids are not in `keep`. Returns their ids.
     public func prune(root: String, keep: Set<String>) async throws -> [String] {
-        try await index.pool.write { db in
+        defer { index.statistics.invalidate() }
+        return try await index.pool.write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM documents WHERE root = ?", arguments: [root])
             let gone = ids.filter { !keep.contains($0) }
             for id in gone {

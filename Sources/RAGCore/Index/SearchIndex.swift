@@ -9,10 +9,14 @@ import GRDB
 public final class SearchIndex: Sendable {
     let pool: DatabasePool
     public let path: String
+    /// The index's tokenizer, callable outside SQL (query planning, snippets, generators).
+    public let tokenizer: TextTokenizer
+    let statistics = TermStatistics()
 
     public init(path: String, readers: Int = 4) throws {
         _ = Self.configureSQLite
         self.path = path
+        self.tokenizer = TextTokenizer()
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = Configuration()
@@ -31,7 +35,7 @@ public final class SearchIndex: Sendable {
                     """)
         }
         pool = try DatabasePool(path: path, configuration: config)
-        try Schema.migrator.migrate(pool)
+        try IndexSchema.migrator.migrate(pool)
     }
 
     private static let configureSQLite: Void = { _ = rag_sqlite_configure() }()

@@ -25,11 +25,25 @@ public final class TextTokenizer: @unchecked Sendable {
         for handle in handles { rag_tokenizer_free(handle) }
     }
 
+    /// A token and where it is in the text (UTF-8 byte offsets).
+    public struct Token: Sendable, Equatable {
+        public var text: String
+        public var start: Int
+        public var end: Int
+        /// At the same position as the token before it (a CJK character beside its bigram).
+        public var colocated: Bool
+    }
+
     /// The tokens of `text`: a query's tokens (`query: true`, CJK as bigrams only) or a
     /// document's (CJK as bigrams plus single characters).
     public func tokens(_ text: String, query: Bool = true) -> [String] {
+        positionedTokens(text, query: query).map(\.text)
+    }
+
+    /// The tokens of `text` with their byte ranges.
+    public func positionedTokens(_ text: String, query: Bool = false) -> [Token] {
         final class Collector {
-            var tokens: [String] = []
+            var tokens: [Token] = []
         }
         let collector = Collector()
         let slot = pick()
@@ -41,11 +55,13 @@ public final class TextTokenizer: @unchecked Sendable {
                 _ = rag_tokenizer_run(
                     handles[slot], query ? 1 : 0, chars.baseAddress, Int32(chars.count),
                     Unmanaged.passUnretained(collector).toOpaque()
-                ) { context, token, length, _ in
+                ) { context, token, length, start, end, colocated in
                     guard let context, let token else { return 0 }
                     let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
                     collector.tokens.append(
-                        String(decoding: UnsafeRawBufferPointer(start: token, count: Int(length)), as: UTF8.self))
+                        Token(
+                            text: String(decoding: UnsafeRawBufferPointer(start: token, count: Int(length)), as: UTF8.self),
+                            start: Int(start), end: Int(end), colocated: colocated != 0))
                     return 0
                 }
             }

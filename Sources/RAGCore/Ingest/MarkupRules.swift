@@ -62,9 +62,10 @@ enum Boilerplate {
         "navigation", "search", "banner", "menu", "menubar", "toolbar", "contentinfo",
     ]
     /// Class names that mark navigation in common generators (Sphinx, DocBook XSL, CMS themes).
+    /// A table of contents is not among them: on a chapter page it is the content.
     private static let names: [StaticString] = [
         "navheader", "navfooter", "related", "sphinxsidebar", "sphinxsidebarwrapper", "headerlink",
-        "mobile-nav", "menu-wrapper", "skip-link", "skiplink", "toc", "footer", "site-footer",
+        "mobile-nav", "menu-wrapper", "skip-link", "skiplink", "footer", "site-footer",
         "site-header", "pagination", "sr-only", "visually-hidden", "copybutton", "nav", "navigation",
     ]
     private static let prefixes: [StaticString] = ["nav-", "nav_", "navbar", "cookie-", "breadcrumb"]

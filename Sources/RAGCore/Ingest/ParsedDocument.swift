@@ -1,5 +1,5 @@
 /// A section of a document: the text under one heading.
-struct Section: Sendable, Equatable {
+struct TextSection: Sendable, Equatable {
     /// Headings from the document's top level down to this section's own heading.
     var headingPath: [String]
     /// Readable blocks of text (paragraphs, list items, table rows, code blocks) in order.
@@ -9,7 +9,7 @@ struct Section: Sendable, Equatable {
 /// The text rag keeps of a document, before it is split into passages.
 struct ExtractedText: Sendable, Equatable {
     var title: String?
-    var sections: [Section]
+    var sections: [TextSection]
 }
 
 /// One passage: a window of a section's text, the unit that search returns.

@@ -13,7 +13,7 @@ struct PassageSplitter: Sendable {
         var startsBlock: Bool
     }
 
-    func split(_ sections: [Section]) -> [Passage] {
+    func split(_ sections: [TextSection]) -> [Passage] {
         var passages: [Passage] = []
         for section in sections {
             let heading = section.headingPath.joined(separator: " > ")
@@ -45,7 +45,7 @@ struct PassageSplitter: Sendable {
         return passages
     }
 
-    private func units(of section: Section) -> [Unit] {
+    private func units(of section: TextSection) -> [Unit] {
         var units: [Unit] = []
         for block in section.blocks {
             let words = TextMeasure.words(in: block)

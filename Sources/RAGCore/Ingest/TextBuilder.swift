@@ -3,7 +3,7 @@
 /// Works on UTF-8 bytes: libxml2 hands over text in many small pieces and most of it is
 /// whitespace to collapse, so building Strings per piece would dominate ingest time.
 struct TextBuilder {
-    private(set) var sections: [Section] = []
+    private(set) var sections: [TextSection] = []
     private var path: [(level: Int, text: String)] = []
     private var blocks: [String] = []
     private var current: [UInt8] = []
@@ -118,18 +118,18 @@ struct TextBuilder {
     private mutating func closeSection() {
         endBlock()
         if !blocks.isEmpty {
-            sections.append(Section(headingPath: path.map(\.text), blocks: blocks))
+            sections.append(TextSection(headingPath: path.map(\.text), blocks: blocks))
             blocks.removeAll()
         }
     }
 
     /// Adds blocks produced elsewhere (e.g. HTML embedded in a feed) to the current section.
-    mutating func appendBlocks(_ extra: [Section]) {
+    mutating func appendBlocks(_ extra: [TextSection]) {
         endBlock()
         for section in extra { blocks.append(contentsOf: section.blocks) }
     }
 
-    mutating func finish() -> [Section] {
+    mutating func finish() -> [TextSection] {
         if heading != nil { endHeading() }
         closeSection()
         return sections

@@ -2,14 +2,10 @@ import GRDB
 
 /// The index's tables. Passages are the FTS5 table's external content, kept in sync by
 /// triggers, so a passage and its index entry change in the same transaction.
-enum Schema {
+enum IndexSchema {
     /// `porter` stems English ("streams" finds "streaming"); `ragcjk` splits Chinese,
     /// Japanese and Korean into bigrams; `unicode61` folds case and diacritics.
     static let tokenizer = "porter ragcjk unicode61 remove_diacritics 2"
-
-    /// bm25 column weights: title, heading, body. Matches in titles and headings say more
-    /// about what a passage is about than matches in running text.
-    static let rankFunction = "bm25(passages_fts, 4.0, 2.5, 1.0)"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
