@@ -56,6 +56,7 @@ public struct RAGService: Sendable {
         JobRoutes(state: state).register(on: router)
         ExportRoute(state: state).register(on: router)
         OperationRoutes(state: state).register(on: router)
+        ExtractRoutes(state: state).register(on: router)
 
         let webSocketRouter = Router(context: RAGRequestContext.self)
         let socket = AskSocket(state: state)

@@ -43,6 +43,14 @@ struct FormatTests {
         #expect(doc.headings.contains("Buffers > Kernel buffers"))
     }
 
+    @Test("A <title> that is the top heading plus a site suffix gives way to the heading")
+    func siteSuffix() throws {
+        let page = "<html><head><title>Streams — Python 3.11 documentation</title></head><body><h1>Streams<a class=\"headerlink\" href=\"#\">¶</a></h1><p>Text.</p></body></html>"
+        #expect(try parse(page, format: .html).title == "Streams")
+        let own = "<html><head><title>Streams and queues</title></head><body><h1>Streams</h1><p>Text.</p></body></html>"
+        #expect(try parse(own, format: .html).title == "Streams and queues")
+    }
+
     @Test("Malformed HTML is recovered")
     func malformedHTML() throws {
         let doc = try parse(

@@ -52,6 +52,24 @@ struct IndexTests {
         #expect(try await ids("トークン") == ["ja/stream.txt"])
     }
 
+    @Test("Rare terms select the candidates; common words still count in the ranking")
+    func searchPlan() async throws {
+        let parser = DocumentParser()
+        // "streaming" is in every one of these documents; "quorvath" in one.
+        for i in 0..<60 {
+            let rare = i == 7 ? " The quorvath streaming note." : ""
+            let input = DocumentInput(id: "plan/\(i).txt", format: .text, text: "Note \(i)\n\nAbout streaming data number \(i).\(rare)")
+            try await index.writer.write(try parser.parse(input))
+        }
+        let hits = try await index.reader.search("quorvath streaming", limit: 3)
+        #expect(hits.first?.docID == "plan/7.txt")
+        // Fewer passages with the rare term than asked for: the plain query fills the rest.
+        #expect(hits.count == 3)
+        #expect(hits.dropFirst().allSatisfy { $0.docID.hasPrefix("plan/") || $0.docID.hasPrefix("en/") })
+        // Only common words: the plain query.
+        #expect(try await index.reader.search("streaming data", limit: 5).count == 5)
+    }
+
     @Test("Hits come best first with scores that never increase")
     func ordering() async throws {
         let hits = try await index.reader.search("streaming backpressure tokens", limit: 10)

@@ -53,6 +53,12 @@ enum IndexSchema {
             // Document frequencies of index terms, for the generator's and the relevance check's IDF.
             try db.execute(sql: "CREATE VIRTUAL TABLE passages_vocab USING fts5vocab(passages_fts, 'row')")
         }
+        migrator.registerMigration("v2-statement-per-document") { db in
+            // FTS5 flushes its pending terms at every statement that writes to it (it syncs
+            // on each statement savepoint), so a trigger per passage row made a segment per
+            // passage. The writer now indexes a document's passages in one statement.
+            try db.execute(sql: "DROP TRIGGER IF EXISTS passages_ai; DROP TRIGGER IF EXISTS passages_ad;")
+        }
         return migrator
     }
 }

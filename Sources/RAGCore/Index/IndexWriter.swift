@@ -78,9 +78,7 @@ public struct IndexWriter: Sendable {
         if existing == StoredFingerprint(contentHash: doc.contentHash, title: doc.title, source: doc.source) {
             return .unchanged
         }
-        if existing != nil {
-            try db.cachedStatement(sql: "DELETE FROM passages WHERE doc_id = ?").execute(arguments: [doc.id])
-        }
+        if existing != nil { try deletePassages(of: doc.id, db: db) }
         try db.cachedStatement(
             sql: """
                 INSERT INTO documents (id, source, title, format, content_hash, content, passages, bytes, root, updated_at)
@@ -99,7 +97,26 @@ public struct IndexWriter: Sendable {
         for passage in doc.passages {
             try insert.execute(arguments: [doc.id, passage.ordinal, doc.title, passage.heading, passage.text])
         }
+        // One statement indexes every passage of the document (see the v2 migration).
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO passages_fts (rowid, title, heading, body)
+                SELECT id, title, heading, body FROM passages WHERE doc_id = ?
+                """
+        ).execute(arguments: [doc.id])
         return existing == nil ? .created : .updated
+    }
+
+    /// Removes a document's passages and their index entries (FTS5 external content needs
+    /// the old values to remove a row's terms).
+    static func deletePassages(of id: String, db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO passages_fts (passages_fts, rowid, title, heading, body)
+                SELECT 'delete', id, title, heading, body FROM passages WHERE doc_id = ?
+                """
+        ).execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM passages WHERE doc_id = ?").execute(arguments: [id])
     }
 
     /// Deletes a document; `false` if there was none.
@@ -107,7 +124,7 @@ public struct IndexWriter: Sendable {
     public func delete(id: String) async throws -> Bool {
         defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
-            try db.execute(sql: "DELETE FROM passages WHERE doc_id = ?", arguments: [id])
+            try Self.deletePassages(of: id, db: db)
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
@@ -120,7 +137,7 @@ public struct IndexWriter: Sendable {
             let ids = try String.fetchAll(db, sql: "SELECT id FROM documents WHERE root = ?", arguments: [root])
             let gone = ids.filter { !keep.contains($0) }
             for id in gone {
-                try db.execute(sql: "DELETE FROM passages WHERE doc_id = ?", arguments: [id])
+                try Self.deletePassages(of: id, db: db)
                 try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             }
             return gone

@@ -175,6 +175,17 @@ final class MarkupExtractor {
 
     func finish() -> ExtractedText {
         let sections = builder.finish()
-        return ExtractedText(title: title ?? firstHeading?.text, sections: sections)
+        return ExtractedText(title: Self.title(title, heading: firstHeading), sections: sections)
+    }
+
+    /// The document's title: its `<title>`, unless that is the page's top heading plus a
+    /// site suffix ("Streams — Python 3.11 documentation"): the suffix repeats on every
+    /// page of a site and would make its words look relevant to every question.
+    static func title(_ title: String?, heading: (level: Int, text: String)?) -> String? {
+        guard let title else { return heading?.text }
+        guard let heading, heading.level == 1, title != heading.text, title.hasPrefix(heading.text) else { return title }
+        let rest = title.dropFirst(heading.text.count).drop { $0 == " " }
+        guard let separator = rest.first, "—–-|:·•".contains(separator) else { return title }
+        return heading.text
     }
 }
