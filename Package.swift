@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // zstd from the system, for the stored copy of each document.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         // The FTS5 tokenizer that makes Chinese, Japanese and Korean searchable.
         .target(
             name: "CSQLiteFTS",
@@ -39,6 +45,7 @@ let package = Package(
             dependencies: [
                 "CLibXML2",
                 "CSQLiteFTS",
+                "CZstd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Ink", package: "Ink"),

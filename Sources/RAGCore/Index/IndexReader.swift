@@ -116,7 +116,7 @@ public struct IndexReader: Sendable {
         try await index.pool.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, title, source, format, passages, content FROM documents WHERE id = ?",
+                    db, sql: "SELECT id, title, source, format, passages, content, content_encoding FROM documents WHERE id = ?",
                     arguments: [id])
             else { return nil }
             var parts: [String] = []
@@ -133,7 +133,7 @@ public struct IndexReader: Sendable {
             }
             return StoredDocument(
                 summary: DocumentSummary(id: row[0], title: row[1], source: row[2], format: row[3], passages: row[4]),
-                content: row[5], text: parts.joined(separator: "\n\n"))
+                content: Self.content(row, 5), text: parts.joined(separator: "\n\n"))
         }
     }
 
@@ -162,8 +162,19 @@ public struct IndexReader: Sendable {
     public func exportedDocument(id: String) async throws -> ExportedDocument? {
         try await index.pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, source, title, format, content FROM documents WHERE id = ?", arguments: [id]
-            ).map { ExportedDocument(id: $0[0], source: $0[1], title: $0[2], format: $0[3], content: $0[4]) }
+                db, sql: "SELECT id, source, title, format, content, content_encoding FROM documents WHERE id = ?",
+                arguments: [id]
+            ).map { ExportedDocument(id: $0[0], source: $0[1], title: $0[2], format: $0[3], content: Self.content($0, 4)) }
+        }
+    }
+
+    /// The content column at `index` (followed by its encoding column) as text.
+    private static func content(_ row: Row, _ index: Int) -> String {
+        let encoding: String? = row[index + 1]
+        switch (row[index] as DatabaseValue).storage {
+        case .blob(let data): return StoredContent.text(Array(data), encoding: encoding)
+        case .string(let text): return text
+        default: return ""
         }
     }
 }

@@ -59,6 +59,10 @@ enum IndexSchema {
             // passage. The writer now indexes a document's passages in one statement.
             try db.execute(sql: "DROP TRIGGER IF EXISTS passages_ai; DROP TRIGGER IF EXISTS passages_ad;")
         }
+        migrator.registerMigration("v3-compressed-content") { db in
+            // NULL: plain UTF-8 text (rows written before); "zlib": compressed (StoredContent).
+            try db.execute(sql: "ALTER TABLE documents ADD COLUMN content_encoding TEXT")
+        }
         return migrator
     }
 }

@@ -58,6 +58,27 @@ public struct IndexWriter: Sendable {
         return try await index.pool.write { db in try Self.write(document, root: root, db: db) }
     }
 
+    /// Writes documents (with the folder each was found in) in one transaction, indexing
+    /// all their passages with one FTS5 statement; blocks the calling thread (for the ingest
+    /// pipeline's writer thread, never a Swift concurrency task).
+    public func writeNow(_ documents: [(document: ParsedDocument, root: String?)]) throws -> [WriteStatus] {
+        defer { index.statistics.invalidate() }
+        return try index.pool.write { db in
+            let statuses = try documents.map { try Self.write($0.document, root: $0.root, db: db, indexNow: false) }
+            let written = zip(documents, statuses).filter { $0.1 != .unchanged }.map(\.0.document.id)
+            if !written.isEmpty {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO passages_fts (rowid, title, heading, body)
+                        SELECT id, title, heading, body FROM passages
+                        WHERE doc_id IN (SELECT value FROM json_each(?))
+                        """
+                ).execute(arguments: [try JSONCoding.string(written)])
+            }
+            return statuses
+        }
+    }
+
     /// Writes several documents in one transaction: all of them or none. Two documents
     /// with the same id are an error, and roll back whatever was written.
     public func writeAll(_ documents: [ParsedDocument]) async throws -> [WriteStatus] {
@@ -71,7 +92,7 @@ public struct IndexWriter: Sendable {
         }
     }
 
-    static func write(_ doc: ParsedDocument, root: String?, db: Database) throws -> WriteStatus {
+    static func write(_ doc: ParsedDocument, root: String?, db: Database, indexNow: Bool = true) throws -> WriteStatus {
         let existing = try Row.fetchOne(
             db, sql: "SELECT content_hash, title, source FROM documents WHERE id = ?", arguments: [doc.id]
         ).map { StoredFingerprint(contentHash: $0[0], title: $0[1], source: $0[2]) }
@@ -81,16 +102,18 @@ public struct IndexWriter: Sendable {
         if existing != nil { try deletePassages(of: doc.id, db: db) }
         try db.cachedStatement(
             sql: """
-                INSERT INTO documents (id, source, title, format, content_hash, content, passages, bytes, root, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO documents (id, source, title, format, content_hash, content, content_encoding, passages,
+                                       bytes, root, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     source = excluded.source, title = excluded.title, format = excluded.format,
-                    content_hash = excluded.content_hash, content = excluded.content, passages = excluded.passages,
+                    content_hash = excluded.content_hash, content = excluded.content,
+                    content_encoding = excluded.content_encoding, passages = excluded.passages,
                     bytes = excluded.bytes, root = excluded.root, updated_at = excluded.updated_at
                 """
         ).execute(arguments: [
-            doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, doc.content,
-            doc.passages.count, doc.content.utf8.count, root, Date().timeIntervalSince1970,
+            doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, Data(doc.storedContent),
+            StoredContent.encoding, doc.passages.count, doc.contentBytes, root, Date().timeIntervalSince1970,
         ])
         let insert = try db.cachedStatement(
             sql: "INSERT INTO passages (doc_id, ordinal, title, heading, body) VALUES (?, ?, ?, ?, ?)")
@@ -98,12 +121,12 @@ public struct IndexWriter: Sendable {
             try insert.execute(arguments: [doc.id, passage.ordinal, doc.title, passage.heading, passage.text])
         }
         // One statement indexes every passage of the document (see the v2 migration).
-        try db.cachedStatement(
+        if indexNow { try db.cachedStatement(
             sql: """
                 INSERT INTO passages_fts (rowid, title, heading, body)
                 SELECT id, title, heading, body FROM passages WHERE doc_id = ?
                 """
-        ).execute(arguments: [doc.id])
+        ).execute(arguments: [doc.id]) }
         return existing == nil ? .created : .updated
     }
 

@@ -50,6 +50,28 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// For a bulk load: FTS5 stops merging segments as they come in (each write statement
+    /// leaves one) until 64 pile up on a level; ``endBulkLoad()`` restores its defaults and
+    /// ``optimize()`` then merges once. Merging as it went rewrote the same terms many times.
+    public func beginBulkLoad() throws {
+        try setMerging(automerge: 0, crisismerge: 64)
+    }
+
+    /// Restores FTS5's merging (its defaults) after ``beginBulkLoad()``.
+    public func endBulkLoad() throws {
+        try setMerging(automerge: 4, crisismerge: 16)
+    }
+
+    private func setMerging(automerge: Int, crisismerge: Int) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO passages_fts(passages_fts, rank) VALUES ('automerge', \(automerge));
+                    INSERT INTO passages_fts(passages_fts, rank) VALUES ('crisismerge', \(crisismerge));
+                    """)
+        }
+    }
+
     /// Merges the FTS5 index's segments into one, which makes queries cheaper.
     public func optimize() throws {
         try pool.writeWithoutTransaction { db in

@@ -114,7 +114,8 @@ public struct DocumentParser: Sendable {
             source: source,
             title: title,
             format: format,
-            content: content,
+            storedContent: StoredContent.compress(content),
+            contentBytes: content.utf8.count,
             contentHash: input.contentHash,
             passages: passages
         )
@@ -141,9 +142,12 @@ public struct DocumentParser: Sendable {
     }
 
     private static func looksLikeXHTML(_ content: String) -> Bool {
-        let head = content.utf8.prefix(2048)
-        let text = String(decoding: head, as: UTF8.self)
-        return text.contains("http://www.w3.org/1999/xhtml")
+        let needle = Array("http://www.w3.org/1999/xhtml".utf8)
+        let head = Array(content.utf8.prefix(2048))
+        guard head.count >= needle.count else { return false }
+        return (0...(head.count - needle.count)).contains { i in
+            head[i] == needle[0] && head[i..<(i + needle.count)].elementsEqual(needle)
+        }
     }
 
     private static func looksBinary(_ bytes: [UInt8]) -> Bool {

@@ -1,4 +1,9 @@
 import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How far an ingest has got, for a progress bar.
 public struct IngestProgress: Sendable {
@@ -23,15 +28,26 @@ public struct IngestReport: Sendable {
     public var failures: [(path: String, reason: String)] = []
     public var pruned: [String] = []
     public var elapsed: Duration = .zero
+    /// Files handled so far (for progress).
+    var done = 0
 }
 
-/// Ingests files and folders: parses on every core, writes with one writer, one
-/// transaction per document; unchanged files (same content hash) are neither parsed nor written.
+/// Ingests files and folders: parses on every core and writes with one writer, skipping
+/// unchanged files (same content hash and metadata) before they are parsed.
+///
+/// Every document is atomic: it and its passages are written in one transaction, never
+/// split across two. When documents are parsed faster than they are written, the writer
+/// takes all that are waiting (up to 32) into one transaction and indexes their passages
+/// with one FTS5 statement: FTS5 makes a segment per statement, and committing and
+/// merging segments per document was most of the writer's time. A crash loses at most
+/// the documents of the transaction under way; every committed one is intact.
 public struct FolderIngestor: Sendable {
     public let index: SearchIndex
     public var parser = DocumentParser()
-    /// Files read and parsed at once; more than the cores so the writer never waits.
-    public var inFlight = ProcessInfo.processInfo.activeProcessorCount + 2
+    /// Parsing threads, one per core; the writer has a thread of its own.
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Most documents written in one transaction.
+    public var maxGroup = 32
 
     public init(index: SearchIndex) {
         self.index = index
@@ -65,45 +81,51 @@ public struct FolderIngestor: Sendable {
             }
         }
         report.files = files.count + scan.failures.count
-        let bytesTotal = files.reduce(0) { $0 + $1.size }
+        let total = (files: files.count, bytes: files.reduce(0) { $0 + $1.size })
         let known = try await index.writer.fingerprints()
         let writer = index.writer
         let parser = self.parser
 
-        var done = 0
-        try await withThrowingTaskGroup(of: Outcome.self) { group in
-            var pending = files.makeIterator()
-            func startNext() {
-                guard let file = pending.next() else { return }
-                let stored = known[file.id]
-                group.addTask { Self.process(file, stored: stored, parser: parser) }
-            }
-            for _ in 0..<max(1, inFlight) { startNext() }
-            while let outcome = try await group.next() {
-                startNext()
-                switch outcome {
-                case .unchanged(let file):
-                    report.unchanged += 1
-                    report.bytes += file.size
-                case .failed(let file, let reason):
-                    report.failures.append((file.path, reason))
-                case .parsed(let document, let file):
-                    report.parsed += 1
-                    report.bytes += file.size
-                    switch try await writer.write(document, root: file.root) {
+        try index.beginBulkLoad()
+        defer { try? index.endBulkLoad() }
+        // The report is built on the writer's thread; the lock only hands it back.
+        let shared = Mutex(report)
+        let pipeline = IngestPipeline<FoundFile, Outcome>(items: files, workers: workers, capacity: maxGroup)
+        try await pipeline.run(maxBatch: maxGroup) { file in
+            Self.process(file, stored: known[file.id], parser: parser)
+        } consume: { outcomes in
+            var documents: [(ParsedDocument, String?)] = []
+            for case .parsed(let document, let file) in outcomes { documents.append((document, file.root)) }
+            let statuses = try documents.isEmpty ? [] : writer.writeNow(documents)
+            let snapshot = shared.withLock { report -> IngestProgress in
+                for outcome in outcomes {
+                    switch outcome {
+                    case .unchanged(let file):
+                        report.unchanged += 1
+                        report.bytes += file.size
+                    case .failed(let file, let reason):
+                        report.failures.append((file.path, reason))
+                    case .parsed(let document, let file):
+                        report.parsed += 1
+                        report.bytes += file.size
+                        report.passages += document.passages.count
+                    }
+                }
+                for status in statuses {
+                    switch status {
                     case .created: report.created += 1
                     case .updated: report.updated += 1
                     case .unchanged: report.unchanged += 1
                     }
-                    report.passages += document.passages.count
                 }
-                done += 1
-                progress?(
-                    IngestProgress(
-                        filesDone: done, filesTotal: files.count, bytesDone: report.bytes, bytesTotal: bytesTotal,
-                        elapsed: clock.now - start))
+                report.done += outcomes.count
+                return IngestProgress(
+                    filesDone: report.done, filesTotal: total.files, bytesDone: report.bytes, bytesTotal: total.bytes,
+                    elapsed: clock.now - start)
             }
+            progress?(snapshot)
         }
+        report = shared.withLock { $0 }
 
         if prune {
             for root in scan.roots {
@@ -122,11 +144,9 @@ public struct FolderIngestor: Sendable {
     private static func process(_ file: FoundFile, stored: StoredFingerprint?, parser: DocumentParser) -> Outcome {
         let bytes: [UInt8]
         do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
-            defer { try? handle.close() }
-            bytes = Array(try handle.readToEnd() ?? Data())
+            bytes = try Self.read(file.path)
         } catch {
-            return .failed(file, "cannot read the file: \((error as NSError).localizedDescription)")
+            return .failed(file, "cannot read the file: \(error)")
         }
         let input = DocumentInput(id: file.id, source: file.id, format: file.format, bytes: bytes)
         if input.isUnchanged(comparedTo: stored) { return .unchanged(file) }
@@ -135,5 +155,30 @@ public struct FolderIngestor: Sendable {
         } catch {
             return .failed(file, error.description)
         }
+    }
+
+    /// A file's bytes, read straight into an array (no intermediate `Data`).
+    static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count))) }
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 }

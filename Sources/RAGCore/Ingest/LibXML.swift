@@ -33,7 +33,7 @@ enum LibXML {
         sax.startElement = { ctx, name, attributes in
             guard let ctx, let name else { return }
             let extractor = Unmanaged<MarkupExtractor>.fromOpaque(ctx).takeUnretainedValue()
-            extractor.start(name: extractor.names.string(name), namespace: nil, attributes: HTMLAttributes(pairs: attributes))
+            extractor.start(name: name, namespace: nil, attributes: HTMLAttributes(pairs: attributes))
         }
         sax.endElement = { ctx, _ in
             guard let ctx else { return }
@@ -128,7 +128,7 @@ enum LibXML {
             guard let ctx, let localName else { return }
             let extractor = XMLParseState.from(ctx).extractor
             extractor.start(
-                name: extractor.names.string(localName), namespace: uri.map { extractor.names.string($0) },
+                name: localName, namespace: uri.map { extractor.names.entry($0).string },
                 attributes: XMLAttributes(pointer: attributes, count: Int(attributeCount)))
         }
         sax.endElementNs = { ctx, _, _, _ in
@@ -234,14 +234,21 @@ private struct XMLAttributes: AttributeSource {
 /// Element names as Strings, made once per name: libxml2 interns names in a dictionary,
 /// so the same name always comes at the same address within one parse.
 final class NameCache {
-    private var strings: [UnsafeRawPointer: String] = [:]
+    struct Entry {
+        var string: String
+        /// The element's role if the document is HTML, looked up once.
+        var htmlRole: ElementRole
+    }
 
-    func string(_ name: UnsafePointer<xmlChar>) -> String {
+    private var entries: [UnsafeRawPointer: Entry] = [:]
+
+    func entry(_ name: UnsafePointer<xmlChar>) -> Entry {
         let key = UnsafeRawPointer(name)
-        if let cached = strings[key] { return cached }
+        if let cached = entries[key] { return cached }
         let string = String(cString: name)
-        strings[key] = string
-        return string
+        let entry = Entry(string: string, htmlRole: MarkupRules.html(string))
+        entries[key] = entry
+        return entry
     }
 }
 

@@ -1,8 +1,6 @@
-/// Turns a stream of markup events (from libxml2's SAX parsers) into ``ExtractedText``.
-///
-/// The rules of ``MarkupRules`` decide what each element means; this type keeps the
-/// state that spans elements: what is being skipped, the section depth, the title.
-final class MarkupExtractor {
+/// The state that spans elements while markup is walked: what is being skipped, the
+/// section depth, the title. The rules of ``MarkupRules`` decide what each element means.
+struct MarkupState {
     private struct Frame {
         var role: ElementRole
         var name: String
@@ -11,8 +9,6 @@ final class MarkupExtractor {
     }
 
     private(set) var dialect: MarkupDialect?
-    /// Interned element names of the current parse.
-    let names = NameCache()
     private var builder = TextBuilder()
     private var stack: [Frame] = []
     private var skipDepth = 0
@@ -29,7 +25,7 @@ final class MarkupExtractor {
     }
 
     /// An element starts.
-    func start(name: String, namespace: String?, attributes: some AttributeSource) {
+    mutating func start(name: String, htmlRole: ElementRole?, namespace: String?, attributes: some AttributeSource) {
         if skipDepth > 0 {
             stack.append(Frame(role: .skip, name: name, skips: true, heading: false))
             skipDepth += 1
@@ -40,7 +36,7 @@ final class MarkupExtractor {
         var role: ElementRole
         switch dialect! {
         case .html:
-            role = MarkupRules.html(name)
+            role = htmlRole ?? MarkupRules.html(name)
         case .docbook:
             role = MarkupRules.docbook(name)
             if role == .sectionTitle, let parent, !Self.docbookTitleParents.contains(parent),
@@ -119,7 +115,7 @@ final class MarkupExtractor {
         "info", "articleinfo", "bookinfo", "sectioninfo", "chapterinfo", "blockinfo",
     ]
 
-    func end() {
+    mutating func end() {
         guard let frame = stack.popLast() else { return }
         if frame.skips {
             skipDepth -= 1
@@ -154,7 +150,7 @@ final class MarkupExtractor {
         }
     }
 
-    private func finishHeading(level: Int) {
+    private mutating func finishHeading(level: Int) {
         if let text = builder.endHeading() {
             if firstHeading == nil || (level == 1 && firstHeading!.level > 1) {
                 firstHeading = (level, text)
@@ -162,7 +158,7 @@ final class MarkupExtractor {
         }
     }
 
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
         if skipDepth > 0 { return }
         if titleCapture != nil {
             titleCapture!.append(contentsOf: bytes)
@@ -173,7 +169,7 @@ final class MarkupExtractor {
         }
     }
 
-    func finish() -> ExtractedText {
+    mutating func finish() -> ExtractedText {
         let sections = builder.finish()
         return ExtractedText(title: Self.title(title, heading: firstHeading), sections: sections)
     }
@@ -188,4 +184,32 @@ final class MarkupExtractor {
         guard let separator = rest.first, "—–-|:·•".contains(separator) else { return title }
         return heading.text
     }
+}
+
+/// Turns a stream of markup events (from libxml2's SAX parsers) into ``ExtractedText``.
+///
+/// A reference for libxml2's callbacks to reach. The state lives in one struct so each
+/// callback costs one exclusive access, not one per field: there is a callback per
+/// element and per text run of every document.
+final class MarkupExtractor {
+    var state: MarkupState
+    /// Interned element names of the current parse.
+    let names = NameCache()
+
+    init(dialect: MarkupDialect? = nil) {
+        state = MarkupState(dialect: dialect)
+    }
+
+    var dialect: MarkupDialect? { state.dialect }
+
+    func start(name: UnsafePointer<UInt8>, namespace: String?, attributes: some AttributeSource) {
+        let entry = names.entry(name)
+        state.start(name: entry.string, htmlRole: entry.htmlRole, namespace: namespace, attributes: attributes)
+    }
+
+    func end() { state.end() }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
+
+    func finish() -> ExtractedText { state.finish() }
 }
