@@ -69,28 +69,41 @@ def wait_http(url, timeout=300):
     raise RuntimeError(f"{url} did not answer")
 
 
-def rss_kb(pid):
-    """Resident memory of a process and its children (uvicorn workers), in KiB."""
+def status_kb(pid, field):
+    """A /proc/PID/status memory field (VmRSS, RssAnon, ...) of a process and its
+    children (uvicorn workers), in KiB."""
     total = 0
     for p in [pid] + children(pid):
         try:
             for line in open(f"/proc/{p}/status"):
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except OSError:
             pass
     return total
 
 
+def rss_kb(pid):
+    """Resident memory, in KiB."""
+    return status_kb(pid, "VmRSS")
+
+
+def rss_anon_kb(pid):
+    """Anonymous resident memory (heap, stacks; not the mapped index file), in KiB."""
+    return status_kb(pid, "RssAnon")
+
+
 def cpu_seconds(pid):
-    ticks = 0
+    """CPU time of a process's threads and its children's, from schedstat (nanoseconds;
+    /proc/PID/stat counts 10 ms ticks, too coarse for 100 ms samples)."""
+    ns = 0
     for p in [pid] + children(pid):
         try:
-            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            for task in os.listdir(f"/proc/{p}/task"):
+                ns += int(open(f"/proc/{p}/task/{task}/schedstat").read().split()[0])
         except OSError:
             pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return ns / 1e9
 
 
 def children(pid):

@@ -8,6 +8,9 @@ public struct ServerSettings: Sendable {
     public var sendTimeout: Duration = .seconds(30)
     public var resumeGrace: Duration = .seconds(10)
     public var jobTTL: Duration = .seconds(300)
+    /// Most memory finished jobs' event logs may hold; beyond it the oldest are forgotten
+    /// before their TTL.
+    public var jobMemory = 32 << 20
     public var tokenDelay: Duration = .zero
     /// Silence after which an open stream gets a `: ping` comment.
     public var heartbeat: Duration = .seconds(15)

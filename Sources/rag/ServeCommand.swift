@@ -45,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep finished jobs readable this long.", valueName: "seconds"))
     var jobTtl = 300.0
 
+    @Option(
+        help: ArgumentHelp(
+            "Most memory finished jobs may hold for resuming; beyond it the oldest are forgotten before --job-ttl.",
+            valueName: "MiB"))
+    var jobMemory = 32
+
     @Option(help: ArgumentHelp("Pause between the built-in generator's pieces.", valueName: "ms"))
     var tokenDelayMs = 0
 
@@ -53,8 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
-        guard maxBody > 0, maxQuestion > 0, maxStreams > 0 else {
-            throw ValidationError("--max-body, --max-question and --max-streams must be positive.")
+        guard maxBody > 0, maxQuestion > 0, maxStreams > 0, jobMemory > 0 else {
+            throw ValidationError("--max-body, --max-question, --max-streams and --job-memory must be positive.")
         }
         guard sendTimeout > 0, resumeGrace >= 0, jobTtl >= 0, tokenDelayMs >= 0 else {
             throw ValidationError("Timeouts and delays must not be negative.")
@@ -83,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.resumeGrace = .milliseconds(Int64(resumeGrace * 1000))
         settings.jobTTL = .milliseconds(Int64(jobTtl * 1000))
         settings.tokenDelay = .milliseconds(tokenDelayMs)
+        settings.jobMemory = jobMemory << 20
 
         let service = RAGService(settings: settings, index: searchIndex, logger: logger) { port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)/"])

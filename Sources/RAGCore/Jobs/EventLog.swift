@@ -32,6 +32,9 @@ struct EventLog: Sendable {
         self.maxBytes = maxBytes
     }
 
+    /// Bytes held, roughly: payloads and the per-event index.
+    var retainedBytes: Int { storage.capacity + ends.capacity * 4 + kinds.capacity }
+
     /// The sequence number of the last event, 0 when empty.
     var lastSeq: Int { kinds.count }
 

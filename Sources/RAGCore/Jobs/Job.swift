@@ -35,6 +35,8 @@ public final class Job: Sendable {
     public let topK: Int
     public let origin: Origin
     public let created: ContinuousClock.Instant
+    /// A stream job nobody reads for this long is cancelled (`nil`: never).
+    let resumeGrace: Duration?
 
     private struct State {
         var status: JobStatus = .queued
@@ -48,16 +50,20 @@ public final class Job: Sendable {
         var resumeWaiter: CheckedContinuation<Void, Never>?
         var task: Task<Void, Never>?
         var cancelRequested = false
+        var orphanTimer: Task<Void, Never>?
     }
 
     private let state: Mutex<State>
 
-    public init(id: String, question: String, topK: Int, origin: Origin, limits: JobLimits) {
+    public init(
+        id: String, question: String, topK: Int, origin: Origin, limits: JobLimits, resumeGrace: Duration? = nil
+    ) {
         self.id = id
         self.question = question
         self.topK = topK
         self.origin = origin
         self.created = .now
+        self.resumeGrace = resumeGrace
         self.state = Mutex(State(log: EventLog(maxEvents: limits.maxEvents, maxBytes: limits.maxBytes)))
     }
 
@@ -68,6 +74,11 @@ public final class Job: Sendable {
     public var finishReason: FinishReason? { state.withLock { $0.finishReason } }
     public var lastSeq: Int { state.withLock { $0.log.lastSeq } }
     public var finishedAt: ContinuousClock.Instant? { state.withLock { $0.finishedAt } }
+    /// Memory held by the event log, for the store's bound on finished jobs.
+    var retainedBytes: Int {
+        // The log, the answer, and about a kilobyte for the job itself.
+        state.withLock { $0.log.retainedBytes + $0.answer.utf8.count + question.utf8.count + 1024 }
+    }
 
     /// A snapshot for `GET /v1/jobs/{id}`.
     public var snapshot: (status: JobStatus, answer: String, events: Int, finishReason: FinishReason?) {
@@ -92,20 +103,47 @@ public final class Job: Sendable {
 
     /// Registers a reader: `signal` fires when events arrive. Pair with ``detach(_:)``.
     public func attach(_ signal: StreamSignal) {
-        state.withLock { state in
+        let timer = state.withLock { state -> Task<Void, Never>? in
             state.signals[ObjectIdentifier(signal)] = signal
             state.readers += 1
             state.orphanedSince = nil
+            defer { state.orphanTimer = nil }
+            return state.orphanTimer
         }
+        timer?.cancel()
     }
 
+    /// Unregisters a reader. When the last one of a live stream job leaves, a timer cancels
+    /// the job after the resume grace unless a reader comes back: the generation stops
+    /// within the grace period, not at the next periodic sweep.
     public func detach(_ signal: StreamSignal) {
-        state.withLock { state in
-            if state.signals.removeValue(forKey: ObjectIdentifier(signal)) != nil {
-                state.readers -= 1
-                if state.readers == 0 { state.orphanedSince = .now }
-            }
+        let orphaned = state.withLock { state -> Bool in
+            guard state.signals.removeValue(forKey: ObjectIdentifier(signal)) != nil else { return false }
+            state.readers -= 1
+            guard state.readers == 0 else { return false }
+            state.orphanedSince = .now
+            return !state.status.isFinished
         }
+        guard orphaned, origin == .stream, let grace = resumeGrace else { return }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: grace)
+            guard !Task.isCancelled, let self else { return }
+            self.cancelIfOrphaned(for: grace)
+        }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            defer { state.orphanTimer = timer }
+            return state.orphanTimer
+        }
+        previous?.cancel()
+    }
+
+    /// Cancels the job if nobody has read it for `grace`.
+    func cancelIfOrphaned(for grace: Duration, now: ContinuousClock.Instant = .now) {
+        let expired = state.withLock { state in
+            guard !state.status.isFinished, state.readers == 0, let since = state.orphanedSince else { return false }
+            return now - since >= grace
+        }
+        if expired { try? cancel() }
     }
 
     /// Since when nobody has been reading a live job, if nobody is.
@@ -164,6 +202,11 @@ public final class Job: Sendable {
             state.log.compact()
             return Array(state.signals.values)
         }
+        let timer = state.withLock { state -> Task<Void, Never>? in
+            defer { state.orphanTimer = nil }
+            return state.orphanTimer
+        }
+        timer?.cancel()
         for signal in signals ?? [] { signal.fire(.events) }
     }
 

@@ -12,16 +12,21 @@ public final class JobStore: Sendable {
         public var maxRunTime: Duration
         /// At most this many jobs are kept; the oldest finished ones go first.
         public var maxJobs: Int
+        /// Finished jobs' logs are kept for their time to live only while they hold less
+        /// than this in all; beyond it the oldest go first. Without this bound the memory
+        /// kept for resuming grows with the request rate times the TTL.
+        public var maxRetainedBytes: Int
         public var limits: JobLimits
 
         public init(
             resumeGrace: Duration = .seconds(10), ttl: Duration = .seconds(300), maxRunTime: Duration = .seconds(3600),
-            maxJobs: Int = 100_000, limits: JobLimits = JobLimits()
+            maxJobs: Int = 100_000, maxRetainedBytes: Int = 32 << 20, limits: JobLimits = JobLimits()
         ) {
             self.resumeGrace = resumeGrace
             self.ttl = ttl
             self.maxRunTime = maxRunTime
             self.maxJobs = maxJobs
+            self.maxRetainedBytes = maxRetainedBytes
             self.limits = limits
         }
     }
@@ -39,7 +44,9 @@ public final class JobStore: Sendable {
         repeat {
             id = (0..<12).map { _ in "0123456789abcdef".randomElement()! }.reduce(into: "") { $0.append($1) }
         } while jobs.withLock({ $0[id] != nil })
-        let job = Job(id: id, question: question, topK: topK, origin: origin, limits: settings.limits)
+        let job = Job(
+            id: id, question: question, topK: topK, origin: origin, limits: settings.limits,
+            resumeGrace: origin == .stream ? settings.resumeGrace : nil)
         let overflow = jobs.withLock { jobs -> Bool in
             jobs[id] = job
             return jobs.count > settings.maxJobs
@@ -54,20 +61,36 @@ public final class JobStore: Sendable {
 
     public var all: [Job] { jobs.withLock { Array($0.values) } }
 
-    /// Cancels stream jobs nobody has read for the grace period and forgets finished
-    /// jobs past their time to live. Called about once a second.
+    /// Forgets finished jobs past their time to live (or beyond the memory bound, oldest
+    /// first), and cancels jobs that ran too long or that nobody has read for the grace
+    /// period (a backstop: each job's own timer does this on time). Called about once a second.
     public func sweep(now: ContinuousClock.Instant = .now) {
         let snapshot = all
         var expired: [String] = []
+        var finished: [(id: String, at: ContinuousClock.Instant, bytes: Int)] = []
+        var retained = 0
         for job in snapshot {
-            if let finished = job.finishedAt {
-                if now - finished > settings.ttl { expired.append(job.id) }
+            if let finishedAt = job.finishedAt {
+                if now - finishedAt > settings.ttl {
+                    expired.append(job.id)
+                } else {
+                    let bytes = job.retainedBytes
+                    retained += bytes
+                    finished.append((job.id, finishedAt, bytes))
+                }
                 continue
             }
             if job.origin == .stream, let orphaned = job.orphanedSince, now - orphaned > settings.resumeGrace {
                 try? job.cancel()
             } else if now - job.created > settings.maxRunTime {
                 try? job.cancel()
+            }
+        }
+        if retained > settings.maxRetainedBytes {
+            for job in finished.sorted(by: { $0.at < $1.at }) {
+                expired.append(job.id)
+                retained -= job.bytes
+                if retained <= settings.maxRetainedBytes { break }
             }
         }
         if !expired.isEmpty {

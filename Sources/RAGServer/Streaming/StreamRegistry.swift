@@ -86,6 +86,8 @@ final class StreamRegistry: Sendable {
         let now = Entry.now
         let timeout = Self.nanoseconds(sendTimeout)
         let idle = Self.nanoseconds(heartbeat)
+        // Writers stamp their entries on other threads: a stamp can be later than `now`,
+        // hence the `>` guards before subtracting unsigned times.
         for entry in entries.withLock({ Array($0.values) }) {
             let started = entry.writeStarted.load(ordering: .relaxed)
             if started != 0 {
@@ -93,8 +95,9 @@ final class StreamRegistry: Sendable {
                     entry.channel.close(promise: nil)
                     entry.signal.fire(.closed)
                 }
-            } else if now - entry.lastWrite.load(ordering: .relaxed) >= idle {
-                entry.signal.fire(.heartbeat)
+            } else {
+                let last = entry.lastWrite.load(ordering: .relaxed)
+                if now > last && now - last >= idle { entry.signal.fire(.heartbeat) }
             }
         }
     }

@@ -27,7 +27,8 @@ public final class ServiceState: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.parser = DocumentParser(maxBytes: settings.maxBody)
-        self.jobs = JobStore(settings: .init(resumeGrace: settings.resumeGrace, ttl: settings.jobTTL))
+        self.jobs = JobStore(
+            settings: .init(resumeGrace: settings.resumeGrace, ttl: settings.jobTTL, maxRetainedBytes: settings.jobMemory))
         self.registry = StreamRegistry(
             maxStreams: settings.maxStreams, heartbeat: settings.heartbeat, sendTimeout: settings.sendTimeout)
         self.executors = EventLoopExecutors(group: eventLoopGroup)
