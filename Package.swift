@@ -75,19 +75,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Helpers every test target shares: temporary folders, the repository's root, the
+        // independent JSON Schema validator.
+        .target(
+            name: "RAGTestSupport",
+            path: "Tests/RAGTestSupport"
+        ),
         .testTarget(
             name: "RAGCoreTests",
-            dependencies: ["RAGCore"]
+            dependencies: ["RAGCore", "RAGTestSupport"]
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["rag", "RAGCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["rag", "RAGCore", "RAGTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "RAGServerTests",
             dependencies: [
                 "RAGServer",
                 "RAGCore",
+                "RAGTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -60,20 +60,28 @@ async def slow_reader(port, path, stop, stats, rcvbuf=2048):
         sock.close()
 
 
+async def read_whole(port, request):
+    """Sends one request on a new connection and reads until the server closes it, as fast
+    as possible; returns the bytes read."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    total = 0
+    while chunk := await reader.read(1 << 20):
+        total += len(chunk)
+    writer.close()
+    return total
+
+
 async def fast_asker(port, stop, stats, index):
-    loop = asyncio.get_running_loop()
     n = index
     while time.monotonic() < stop:
         question = QUESTIONS[n % len(QUESTIONS)]
         n += 7
         path = "/v1/ask?k=5&q=" + urllib.parse.quote(question)
+        request = f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n"
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".encode())
-            await writer.drain()
-            while await reader.read(65536):
-                pass
-            writer.close()
+            await read_whole(port, request.encode())
             stats["done"] += 1
         except OSError:
             stats["errors"] += 1
@@ -82,12 +90,7 @@ async def fast_asker(port, stop, stats, index):
 async def fast_exporter(port, stop, stats):
     while time.monotonic() < stop:
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /v1/export HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            await writer.drain()
-            while chunk := await reader.read(1 << 20):
-                stats["export_bytes"] += len(chunk)
-            writer.close()
+            stats["export_bytes"] += await read_whole(port, b"GET /v1/export HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             stats["exports"] += 1
         except OSError:
             stats["errors"] += 1

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RAGTestSupport
 
 @Suite("rag extract, run as a user would")
 struct ExtractCLITests {
@@ -13,37 +14,10 @@ struct ExtractCLITests {
 
     /// Python's jsonschema as the independent check of what the command printed.
     static func expectValid(_ data: Any, schema path: String) throws {
-        let folder = try TemporaryFolder()
-        let dataFile = try folder.write("data.json", String(decoding: try JSONSerialization.data(withJSONObject: data), as: UTF8.self))
-        let script = """
-            import json, sys
-            try:
-                from jsonschema import Draft202012Validator
-            except ImportError as error:
-                print("the Python package jsonschema is not installed (pip install 'jsonschema[format]'): %s" % error)
-                sys.exit(3)
-            checker = Draft202012Validator.FORMAT_CHECKER
-            missing = [f for f in ("date", "date-time", "email", "uri") if f not in checker.checkers]
-            if missing:
-                print("jsonschema cannot check the formats %s; pip install 'jsonschema[format]'" % ", ".join(missing))
-                sys.exit(4)
-            schema = json.load(open(sys.argv[1], encoding="utf-8"))
-            data = json.load(open(sys.argv[2], encoding="utf-8"))
-            errors = [e.message for e in Draft202012Validator(schema, format_checker=checker).iter_errors(data)]
-            print(json.dumps(errors))
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [ProcessInfo.processInfo.environment["RAG_TEST_PYTHON"] ?? "python3", "-c", script, path, dataFile]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: bytes, as: UTF8.self)
-        #expect(process.terminationStatus == 0, "the independent validator did not run: \(text)")
-        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(text)")
+        let errors = try IndependentValidator.errors(
+            data: try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed]),
+            schema: try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(errors.isEmpty, "\(errors)")
     }
 
     @Test("--file picks the format by extension and prints {data, sources}", arguments: [

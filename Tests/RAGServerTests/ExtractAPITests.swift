@@ -1,11 +1,11 @@
 import Foundation
 import RAGCore
 import Testing
+import RAGTestSupport
 
 @Suite("Structured extraction over HTTP")
 struct ExtractAPITests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/extract")
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/extract")
 
     static func fixture(_ name: String) throws -> String {
         try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
@@ -24,7 +24,7 @@ struct ExtractAPITests {
         #expect(response.status == 200, "\(response.text)", sourceLocation: sourceLocation)
         #expect(response.mediaType == "application/json", sourceLocation: sourceLocation)
         let data = try #require(JSONValue.parse(response.body)?["data"], sourceLocation: sourceLocation)
-        let errors = try await PythonValidator.errors(data: data, schema: try value(schema))
+        let errors = try await IndependentValidator.errors(data: data, schema: try value(schema))
         #expect(errors.isEmpty, "\(errors)", sourceLocation: sourceLocation)
     }
 
@@ -235,7 +235,7 @@ struct ExtractAPITests {
         #expect(results.last?["data"]?["staff"]?.arrayValue?.count == 8)
         for (result, schema) in zip(results, [event, staff]) {
             #expect(result["sources"]?.arrayValue?.isEmpty == false)
-            let errors = try await PythonValidator.errors(data: try #require(result["data"]), schema: try Self.value(schema))
+            let errors = try await IndependentValidator.errors(data: try #require(result["data"]), schema: try Self.value(schema))
             #expect(errors.isEmpty, "\(errors)")
         }
 
@@ -269,52 +269,11 @@ struct ExtractAPITests {
     }
 }
 
-/// Python's jsonschema (Draft 2020-12 with its format checker) as the independent judge of
-/// answers; `RAG_TEST_PYTHON` or `python3`. Runs off the test's task (it blocks).
-enum PythonValidator {
-    static let script = """
-        import json, sys
-        try:
-            from jsonschema import Draft202012Validator
-        except ImportError as error:
-            print("the Python package jsonschema is not installed (pip install 'jsonschema[format]'): %s" % error)
-            sys.exit(3)
-        checker = Draft202012Validator.FORMAT_CHECKER
-        missing = [f for f in ("date", "date-time", "email", "uri") if f not in checker.checkers]
-        if missing:
-            print("jsonschema cannot check the formats %s; pip install 'jsonschema[format]'" % ", ".join(missing))
-            sys.exit(4)
-        with open(sys.argv[1], encoding="utf-8") as f:
-            payload = json.load(f)
-        Draft202012Validator.check_schema(payload["schema"])
-        validator = Draft202012Validator(payload["schema"], format_checker=checker)
-        errors = ["/" + "/".join(str(p) for p in e.absolute_path) + ": " + e.message for e in validator.iter_errors(payload["data"])]
-        print(json.dumps(errors))
-        """
-
-    struct Unavailable: Error, CustomStringConvertible {
-        var description: String
-    }
-
+extension IndependentValidator {
+    /// The shared validator for `JSONValue`s, run off the test's task (it blocks).
     static func errors(data: JSONValue, schema: JSONValue) async throws -> [String] {
-        let payload = try JSONCoding.data(JSONValue.object(["schema": schema, "data": data]))
-        return try await blocking {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("rag-validate-\(UUID().uuidString).json")
-            defer { try? FileManager.default.removeItem(at: file) }
-            try payload.write(to: file)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [ProcessInfo.processInfo.environment["RAG_TEST_PYTHON"] ?? "python3", "-c", script, file.path]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let bytes = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0, let errors = try? JSONDecoder().decode([String].self, from: bytes) else {
-                throw Unavailable(description: "the independent validator did not run: \(String(decoding: bytes, as: UTF8.self))")
-            }
-            return errors
-        }
+        let data = try JSONCoding.data(data)
+        let schema = try JSONCoding.data(schema)
+        return try await blocking { try errors(data: data, schema: schema) }
     }
 }
