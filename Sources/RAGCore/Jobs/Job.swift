@@ -44,7 +44,6 @@ public final class Job: Sendable {
         var answer = ""
         var finishReason: FinishReason?
         var signals: [ObjectIdentifier: StreamSignal] = [:]
-        var readers = 0
         var orphanedSince: ContinuousClock.Instant?
         var finishedAt: ContinuousClock.Instant?
         var resumeWaiter: CheckedContinuation<Void, Never>?
@@ -105,7 +104,6 @@ public final class Job: Sendable {
     public func attach(_ signal: StreamSignal) {
         let timer = state.withLock { state -> Task<Void, Never>? in
             state.signals[ObjectIdentifier(signal)] = signal
-            state.readers += 1
             state.orphanedSince = nil
             defer { state.orphanTimer = nil }
             return state.orphanTimer
@@ -119,16 +117,15 @@ public final class Job: Sendable {
     public func detach(_ signal: StreamSignal) {
         let orphaned = state.withLock { state -> Bool in
             guard state.signals.removeValue(forKey: ObjectIdentifier(signal)) != nil else { return false }
-            state.readers -= 1
-            guard state.readers == 0 else { return false }
+            guard state.signals.isEmpty else { return false }
             state.orphanedSince = .now
             return !state.status.isFinished
         }
-        guard orphaned, origin == .stream, let grace = resumeGrace else { return }
+        guard orphaned, let grace = resumeGrace else { return }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: grace)
             guard !Task.isCancelled, let self else { return }
-            self.cancelIfOrphaned(for: grace)
+            self.cancelIfOrphaned()
         }
         let previous = state.withLock { state -> Task<Void, Never>? in
             defer { state.orphanTimer = timer }
@@ -137,18 +134,14 @@ public final class Job: Sendable {
         previous?.cancel()
     }
 
-    /// Cancels the job if nobody has read it for `grace`.
-    func cancelIfOrphaned(for grace: Duration, now: ContinuousClock.Instant = .now) {
+    /// Cancels the job if nobody has read it for its resume grace.
+    private func cancelIfOrphaned() {
+        guard let grace = resumeGrace else { return }
         let expired = state.withLock { state in
-            guard !state.status.isFinished, state.readers == 0, let since = state.orphanedSince else { return false }
-            return now - since >= grace
+            guard !state.status.isFinished, state.signals.isEmpty, let since = state.orphanedSince else { return false }
+            return ContinuousClock.now - since >= grace
         }
         if expired { try? cancel() }
-    }
-
-    /// Since when nobody has been reading a live job, if nobody is.
-    public var orphanedSince: ContinuousClock.Instant? {
-        state.withLock { $0.status.isFinished ? nil : $0.orphanedSince }
     }
 
     /// Returns once the job has finished, or after `timeout`.
@@ -192,7 +185,7 @@ public final class Job: Sendable {
 
     /// Ends the job with its final event (`done` or `error`); later events are refused.
     func finish(_ status: JobStatus, reason: FinishReason?, kind: EventKind, payload: [UInt8]) {
-        let signals: [StreamSignal]? = state.withLock { state in
+        let ended = state.withLock { state -> (signals: [StreamSignal], timer: Task<Void, Never>?)? in
             guard !state.status.isFinished else { return nil }
             state.log.append(kind, payload)
             state.status = status
@@ -200,14 +193,12 @@ public final class Job: Sendable {
             state.finishedAt = .now
             state.task = nil
             state.log.compact()
-            return Array(state.signals.values)
-        }
-        let timer = state.withLock { state -> Task<Void, Never>? in
             defer { state.orphanTimer = nil }
-            return state.orphanTimer
+            return (Array(state.signals.values), state.orphanTimer)
         }
-        timer?.cancel()
-        for signal in signals ?? [] { signal.fire(.events) }
+        guard let ended else { return }
+        ended.timer?.cancel()
+        for signal in ended.signals { signal.fire(.events) }
     }
 
     func markRunning(task: Task<Void, Never>?) {

@@ -62,8 +62,8 @@ public final class JobStore: Sendable {
     public var all: [Job] { jobs.withLock { Array($0.values) } }
 
     /// Forgets finished jobs past their time to live (or beyond the memory bound, oldest
-    /// first), and cancels jobs that ran too long or that nobody has read for the grace
-    /// period (a backstop: each job's own timer does this on time). Called about once a second.
+    /// first) and cancels jobs that ran too long. (A stream job nobody reads is cancelled
+    /// by its own timer, at the end of its grace period.) Called about once a second.
     public func sweep(now: ContinuousClock.Instant = .now) {
         let snapshot = all
         var expired: [String] = []
@@ -80,11 +80,7 @@ public final class JobStore: Sendable {
                 }
                 continue
             }
-            if job.origin == .stream, let orphaned = job.orphanedSince, now - orphaned > settings.resumeGrace {
-                try? job.cancel()
-            } else if now - job.created > settings.maxRunTime {
-                try? job.cancel()
-            }
+            if now - job.created > settings.maxRunTime { try? job.cancel() }
         }
         if retained > settings.maxRetainedBytes {
             for job in finished.sorted(by: { $0.at < $1.at }) {
