@@ -65,11 +65,13 @@ public struct RAGService: Sendable {
         }
         let onServerRunning = self.onServerRunning
         let webSocketResponder = webSocketRouter.buildResponder()
+        let executors = state.executors
         let server = HTTPServerBuilder { responder in
             GuardedChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder,
-                    configuration: .init(http1: .init(), ws: .init(maxFrameSize: 1 << 20))))
+                    configuration: .init(http1: .init(), ws: .init(maxFrameSize: 1 << 20))),
+                executors: executors)
         }
         return Application(
             router: router,

@@ -46,4 +46,21 @@ struct JobStoreTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(job.status == .queued)
     }
+
+    @Test("job ids are twelve lowercase hex digits and distinct")
+    func jobIDs() {
+        let store = JobStore(settings: .init())
+        let ids = (0..<1000).map { _ in store.create(question: "q", topK: 5, origin: .api).id }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 12 && $0.allSatisfy { "0123456789abcdef".contains($0) } })
+    }
+
+    @Test("the hand-built searching and token payloads are the JSON an encoder would write")
+    func handBuiltPayloads() throws {
+        let query = "say \"hi\"\\ \n\t\u{1}中文 </script>"
+        let searching = try JSONSerialization.jsonObject(with: Data(EventPayload.searching(query))) as? [String: String]
+        #expect(searching == ["stage": "searching", "message": "searching", "query": query])
+        let token = try JSONSerialization.jsonObject(with: Data(EventPayload.token(query))) as? [String: String]
+        #expect(token == ["text": query])
+    }
 }

@@ -40,9 +40,12 @@ public struct AskPipeline: Sendable {
     }
 
     /// Runs the job in a task of its own; it goes on whether or not anyone reads it.
+    ///
+    /// The task runs on the global executor whatever the caller prefers: the server calls
+    /// this from a connection's event loop, and generation must not hold that loop.
     @discardableResult
     public func start(_ job: Job) -> Task<Void, Never> {
-        let task = Task { _ = await run(job) }
+        let task = Task(executorPreference: globalConcurrentExecutor) { _ = await run(job) }
         job.setTask(task)
         return task
     }

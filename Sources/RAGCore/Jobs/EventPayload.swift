@@ -42,12 +42,6 @@ public struct FoundDoc: Codable, Sendable, Equatable {
 
 /// The JSON payloads of job events: one line each, as SSE `data:` requires.
 enum EventPayload {
-    private struct Searching: Encodable {
-        var stage = "searching"
-        var message = "searching"
-        var query: String
-    }
-
     private struct Found: Encodable {
         var stage = "found"
         var message: String
@@ -83,7 +77,16 @@ enum EventPayload {
         Array((try? JSONCoding.data(value)) ?? Data("{}".utf8))
     }
 
-    static func searching(_ query: String) -> [UInt8] { encode(Searching(query: query)) }
+    /// `{"message":"searching","query":"…","stage":"searching"}` (the encoder's sorted key
+    /// order), escaped by hand: it is the first event of every ask, before the first byte.
+    static func searching(_ query: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(query.utf8.count + 56)
+        out.append(contentsOf: #"{"message":"searching","query":""#.utf8)
+        JSONString.appendEscaped(query, to: &out)
+        out.append(contentsOf: #"","stage":"searching"}"#.utf8)
+        return out
+    }
 
     static func found(_ docs: [FoundDoc]) -> [UInt8] {
         encode(Found(message: "found \(docs.count) docs", count: docs.count, docs: docs))

@@ -42,7 +42,7 @@ public final class JobStore: Sendable {
     public func create(question: String, topK: Int, origin: Job.Origin) -> Job {
         var id: String
         repeat {
-            id = (0..<12).map { _ in "0123456789abcdef".randomElement()! }.reduce(into: "") { $0.append($1) }
+            id = Self.randomID()
         } while jobs.withLock({ $0[id] != nil })
         let job = Job(
             id: id, question: question, topK: topK, origin: origin, limits: settings.limits,
@@ -53,6 +53,11 @@ public final class JobStore: Sendable {
         }
         if overflow { evictOldestFinished() }
         return job
+    }
+
+    /// Twelve random hex digits (48 bits).
+    static func randomID() -> String {
+        withUnsafeBytes(of: UInt64.random(in: .min ... .max)) { $0.prefix(6).hexString }
     }
 
     public func job(_ id: String) -> Job? {

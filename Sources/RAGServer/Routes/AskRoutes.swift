@@ -37,7 +37,9 @@ struct AskRoutes {
         if json {
             let job = state.jobs.create(question: question, topK: k, origin: .api)
             state.pipeline.announce(job)
-            guard let outcome = await state.pipeline.run(job) else {
+            let pipeline = state.pipeline
+            guard let outcome = await withTaskExecutorPreference(globalConcurrentExecutor, operation: { await pipeline.run(job) })
+            else {
                 throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
             }
             return try JSONResponse.make(outcome)

@@ -8,8 +8,8 @@ struct DocumentRoutes {
     let state: ServiceState
 
     func register(on router: Router<RAGRequestContext>) {
-        router.route("/v1/documents", [.get: list, .post: post])
-        router.route("/v1/documents/**", [.get: getOne, .put: put, .delete: delete])
+        router.route("/v1/documents", [.get: list, .post: offEventLoop(post)])
+        router.route("/v1/documents/**", [.get: getOne, .put: offEventLoop(put), .delete: delete])
     }
 
     /// `POST /v1/documents`: one transaction for the whole list; any invalid document,

@@ -8,8 +8,8 @@ struct ExtractRoutes {
     let state: ServiceState
 
     func register(on router: Router<RAGRequestContext>) {
-        router.route("/v1/extract", [.post: extract])
-        router.route("/v1/extract/batch", [.post: batch])
+        router.route("/v1/extract", [.post: offEventLoop(extract)])
+        router.route("/v1/extract/batch", [.post: offEventLoop(batch)])
     }
 
     private var service: ExtractionService {

@@ -14,8 +14,16 @@ import NIOHTTPTypes
 /// checked before any parser sees it: raw non-ASCII bytes in the target are
 /// percent-encoded (so the request is answered, decoded), control bytes get a 400; and
 /// whatever happens, the connection is closed when its handler ends.
+///
+/// Each connection's handler runs on the connection's own event loop (a task executor
+/// preference). Hummingbird otherwise runs it on the global executor, and every request
+/// then crossed threads twice: the loop read the bytes and woke a pool thread for the
+/// handler, which queued its writes back onto the loop. Those two wake-ups were most of
+/// an ask's time to first byte. Work that is heavy on CPU moves off the loop on its own
+/// (``offEventLoop(_:)``), and reads of the index already run on GRDB's threads.
 struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let inner: Inner
+    let executors: EventLoopExecutors
 
     /// A connection with neither a read nor a write for this long is closed. Open streams
     /// write at least a heartbeat every 15 seconds, so only stuck connections reach it.
@@ -33,7 +41,9 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Inner.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
+        await withTaskExecutorPreference(executors.executor(for: value.channel.eventLoop)) {
+            await inner.handle(value: value, logger: logger)
+        }
         try? await value.channel.close()
     }
 }
