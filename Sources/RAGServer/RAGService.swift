@@ -74,7 +74,7 @@ public struct RAGService: Sendable {
                 executors: executors)
         }
         return Application(
-            router: router,
+            router: ChildTaskResponderBuilder(inner: router),
             server: server,
             configuration: .init(
                 address: .hostname(state.settings.host, port: state.settings.port), serverName: "rag"),

@@ -29,8 +29,16 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     /// write at least a heartbeat every 15 seconds, so only stuck connections reach it.
     static var idleTimeout: TimeAmount { .seconds(60) }
 
+    /// Reads start with 512-byte buffers (NIO's default is 2 KiB) and grow with need: a
+    /// channel keeps its last read buffer, and most connections send one small request
+    /// and then hold an open stream.
+    static var receiveBuffers: AdaptiveRecvByteBufferAllocator {
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+    }
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveBuffers)
             try channel.pipeline.syncOperations.addHandler(RequestLineGuard(), position: .first)
             try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
             try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(), position: .first)
