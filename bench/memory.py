@@ -96,9 +96,11 @@ async def fast_exporter(port, stop, stats):
             stats["errors"] += 1
 
 
-async def sample_rss(pid, stop, samples):
+async def sample_rss(pid, stop, samples, anon=None):
     while time.monotonic() < stop:
         samples.append((time.monotonic(), rss_kb(pid)))
+        if anon is not None:
+            anon.append(rss_anon_kb(pid))
         await asyncio.sleep(1)
 
 
@@ -154,14 +156,20 @@ async def fast_scenario(pid, port, clients, seconds):
     base = rss_kb(pid)
     stop = time.monotonic() + seconds
     stats = {"done": 0, "errors": 0, "exports": 0, "export_bytes": 0}
-    samples = []
-    tasks = [asyncio.create_task(sample_rss(pid, stop, samples)), asyncio.create_task(fast_exporter(port, stop, stats))]
+    samples, anon = [], []
+    tasks = [asyncio.create_task(sample_rss(pid, stop, samples, anon)),
+             asyncio.create_task(fast_exporter(port, stop, stats))]
     tasks += [asyncio.create_task(fast_asker(port, stop, stats, i)) for i in range(clients)]
     await asyncio.gather(*tasks)
     kbs = [kb for _, kb in samples]
     settled = kbs[len(kbs) // 4:] or kbs
+    settled_anon = anon[len(anon) // 4:] or anon
+    # Growth over the second half: what is still climbing once the first burst is over.
+    half = len(kbs) // 2
     return {"baseline_kb": base, "min_kb": min(settled), "max_kb": max(settled), "end_kb": rss_kb(pid),
-            "samples_kb": kbs, "stats": stats}
+            "anon_min_kb": min(settled_anon), "anon_max_kb": max(settled_anon),
+            "second_half_growth_kb": kbs[-1] - kbs[half], "second_half_anon_growth_kb": anon[-1] - anon[half],
+            "samples_kb": kbs, "anon_samples_kb": anon, "stats": stats}
 
 
 async def abandoned_scenario(pid, port, jobs, grace):
@@ -214,9 +222,9 @@ def main():
         server = rag_server(rag_db, port) if name == "rag" else peer_server(peer_db, port, workers=1)
         try:
             results[name] = {"slow": asyncio.run(slow_scenario(server.pid, port, args.streams, args.seconds))}
-            print(name, "slow", {k: v for k, v in results[name]["slow"].items() if k != "samples_kb"}, flush=True)
+            print(name, "slow", {k: v for k, v in results[name]["slow"].items() if not k.endswith("samples_kb")}, flush=True)
             results[name]["fast"] = asyncio.run(fast_scenario(server.pid, port, min(args.streams, 256), args.seconds))
-            print(name, "fast", {k: v for k, v in results[name]["fast"].items() if k != "samples_kb"}, flush=True)
+            print(name, "fast", {k: v for k, v in results[name]["fast"].items() if not k.endswith("samples_kb")}, flush=True)
         finally:
             server.stop()
     grace = 2
@@ -236,6 +244,7 @@ def main():
         f"| slow readers: growth per stream, anonymous memory only (RssAnon) | {r['slow']['anon_per_stream_kb']:.1f} KB | {p['slow']['anon_per_stream_kb']:.1f} KB |",
         f"| slow readers: RSS min–max after all open, over {args.seconds} s | {r['slow']['after_open_min_kb'] / 1024:.0f}–{r['slow']['after_open_max_kb'] / 1024:.0f} MiB | {p['slow']['after_open_min_kb'] / 1024:.0f}–{p['slow']['after_open_max_kb'] / 1024:.0f} MiB |",
         f"| fast readers ({min(args.streams, 256)} askers + a repeated export): RSS min–max | {r['fast']['min_kb'] / 1024:.0f}–{r['fast']['max_kb'] / 1024:.0f} MiB | {p['fast']['min_kb'] / 1024:.0f}–{p['fast']['max_kb'] / 1024:.0f} MiB |",
+        f"| fast readers: RssAnon min–max; growth over the second half (VmRSS, RssAnon) | {r['fast']['anon_min_kb'] / 1024:.0f}–{r['fast']['anon_max_kb'] / 1024:.0f} MiB; +{r['fast']['second_half_growth_kb'] / 1024:.1f}, +{r['fast']['second_half_anon_growth_kb'] / 1024:.1f} MiB | {p['fast']['anon_min_kb'] / 1024:.0f}–{p['fast']['anon_max_kb'] / 1024:.0f} MiB; +{p['fast']['second_half_growth_kb'] / 1024:.1f}, +{p['fast']['second_half_anon_growth_kb'] / 1024:.1f} MiB |",
         f"| fast readers: asks answered, exports read | {r['fast']['stats']['done']}, {r['fast']['stats']['exports']} | {p['fast']['stats']['done']}, {p['fast']['stats']['exports']} |",
         f"| 200 abandoned jobs (--token-delay-ms {args.token_delay_ms}): CPU while generating → idle after the clients left | {r['abandoned']['cpu_while_generating'] * 100:.0f}% of a core → idle {r['abandoned']['idle_after_s']:.2f} s after (grace {grace} s) | |",
     ]

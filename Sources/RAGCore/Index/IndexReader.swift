@@ -55,6 +55,15 @@ public struct IndexReader: Sendable {
         var tokens: [TextTokenizer.Token]
     }
 
+    private struct PassageRow: Sendable {
+        var docID: String
+        var ordinal: Int
+        var title: String
+        var heading: String
+        var body: String
+        var source: String
+    }
+
     /// Hits with their passages' text and tokens, and the query's token weights (IDF).
     func searchWithText(_ query: String, limit: Int) async throws -> (hits: [RankedPassage], weights: [String: Double]) {
         let terms = analyzer.terms(query)
@@ -68,9 +77,15 @@ public struct IndexReader: Sendable {
                     SELECT p.doc_id, p.ordinal, p.title, p.heading, p.body, d.source
                     FROM passages p JOIN documents d ON d.id = p.doc_id WHERE p.id = ?
                     """)
-            var metadata: [Int64: Row] = [:]
+            // Plain values out of the closure: with `Row`s (not `Sendable`) the compiler
+            // picks GRDB's synchronous `read`, which blocks the calling thread.
+            var metadata: [Int64: PassageRow] = [:]
             for row in rows {
-                if let found = try Row.fetchOne(statement, arguments: [row.row]) { metadata[row.row] = found }
+                if let found = try Row.fetchOne(statement, arguments: [row.row]) {
+                    metadata[row.row] = PassageRow(
+                        docID: found[0], ordinal: found[1], title: found[2], heading: found[3], body: found[4],
+                        source: found[5])
+                }
             }
             return (rows, plan.weights, metadata)
         }
@@ -78,12 +93,12 @@ public struct IndexReader: Sendable {
         var hits: [RankedPassage] = []
         for (row, score) in rows {
             guard let meta = metadata[row] else { continue }
-            let docID: String = meta[0]
-            let ordinal: Int = meta[1]
-            let body: String = meta[4]
+            let docID = meta.docID
+            let body = meta.body
             let tokens = index.tokenizer.positionedTokens(body)
             let hit = SearchHit(
-                docID: docID, passageID: "\(docID)#\(ordinal)", title: meta[2], source: meta[5], heading: meta[3],
+                docID: docID, passageID: "\(docID)#\(meta.ordinal)", title: meta.title, source: meta.source,
+                heading: meta.heading,
                 snippet: PassageSnippet.make(text: body, tokens: tokens, queryTokens: queryTokens),
                 score: (score * 10_000).rounded() / 10_000, row: row)
             hits.append(RankedPassage(hit: hit, text: body, tokens: tokens))

@@ -46,7 +46,7 @@ public struct FileScanner: Sendable {
                     continue
                 }
                 let size = (try? fm.attributesOfItem(atPath: absolute)[.size] as? Int) ?? 0
-                result.files.append(FoundFile(path: absolute, id: name, root: nil, format: format, size: size ?? 0))
+                result.files.append(FoundFile(path: absolute, id: name, root: nil, format: format, size: size))
             }
         }
         return result
@@ -82,7 +82,7 @@ public struct FileScanner: Sendable {
                 continue
             }
             let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            result.files.append(FoundFile(path: path, id: id, root: root, format: format, size: size ?? 0))
+            result.files.append(FoundFile(path: path, id: id, root: root, format: format, size: size))
         }
     }
 }

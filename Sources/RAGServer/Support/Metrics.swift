@@ -13,24 +13,35 @@ final class ServerMetrics: AskObserver, Sendable {
         let buckets: [Duration] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
             .map { .microseconds(Int64($0 * 1_000_000)) }
         retrieval = registry.makeDurationHistogram(
-            name: "rag_retrieval_seconds", buckets: buckets, help: "Time to retrieve the passages of an ask.")
+            descriptor: Self.rag("retrieval", "seconds", "Time to retrieve the passages of an ask."), buckets: buckets)
         generation = registry.makeDurationHistogram(
-            name: "rag_generation_seconds", buckets: buckets, help: "Time to generate an answer, pauses included.")
-        activeStreams = registry.makeGauge(name: "rag_active_streams")
-        ingested = registry.makeCounter(name: "rag_ingested_documents_total")
+            descriptor: Self.rag("generation", "seconds", "Time to generate an answer, pauses included."),
+            buckets: buckets)
+        activeStreams = registry.makeGauge(descriptor: Self.rag("active_streams", "", "Open SSE and export streams."))
+        ingested = registry.makeCounter(
+            descriptor: Self.rag("ingested_documents", "total", "Documents created or updated through the API."))
+    }
+
+    /// `rag_<name>_<unit>`, with its help text.
+    private static func rag(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rag", metricName: name, unitName: unit, helpText: help)
     }
 
     func retrievalFinished(after duration: Duration) { retrieval.record(duration) }
     func generationFinished(after duration: Duration) { generation.record(duration) }
 
     func request(route: String, status: Int) {
-        registry.makeCounter(name: "rag_http_requests_total", labels: [("route", route), ("status", "\(status)")])
-            .increment()
+        registry.makeCounter(
+            descriptor: Self.rag("http_requests", "total", "HTTP requests answered, by route and status."),
+            labels: [("route", route), ("status", "\(status)")]
+        ).increment()
     }
 
     func jobs(_ counts: [JobStatus: Int]) {
         for status in [JobStatus.queued, .running, .paused, .done, .failed, .cancelled] {
-            registry.makeGauge(name: "rag_jobs", labels: [("status", status.rawValue)]).set(Double(counts[status] ?? 0))
+            registry.makeGauge(
+                descriptor: Self.rag("jobs", "", "Jobs held, by status."), labels: [("status", status.rawValue)]
+            ).set(Double(counts[status] ?? 0))
         }
     }
 
