@@ -35,7 +35,7 @@ public struct Retriever: Retrieving {
 
     public func retrieve(_ question: String, limit: Int) async throws -> (passages: [RetrievedPassage], terms: WeightedTerms) {
         guard analyzer.hasContent(question) else { return ([], WeightedTerms(weights: [:])) }
-        let (hits, weights) = try await index.reader.searchWithText(question, limit: limit)
+        let (hits, weights) = try index.reader.searchWithText(question, limit: limit)
         let terms = WeightedTerms(weights: weights)
         let total = terms.total
         var passages: [RetrievedPassage] = []

@@ -6,7 +6,7 @@ struct SearchRoutes {
     let state: ServiceState
 
     func register(on router: Router<RAGRequestContext>) {
-        router.route("/v1/search", [.get: search])
+        router.route("/v1/search", [.get: offEventLoop(search)])
     }
 
     @Sendable func search(_ request: Request, context: RAGRequestContext) async throws -> Response {
