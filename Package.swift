@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
     ],
     targets: [
@@ -35,6 +34,8 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // glibc's mallopt, for the server's limit on malloc arenas.
+        .systemLibrary(name: "CMalloc"),
         // The FTS5 tokenizer that makes Chinese, Japanese and Korean searchable.
         .target(
             name: "CSQLiteFTS",
@@ -50,7 +51,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -69,6 +69,7 @@ let package = Package(
         .executableTarget(
             name: "rag",
             dependencies: [
+                "CMalloc",
                 "RAGCore",
                 "RAGServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -5,6 +5,10 @@ import RAGCore
 import RAGServer
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import CMalloc
+#endif
+
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -69,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Self.limitMallocArenas()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -117,5 +122,18 @@ struct ServeCommand: AsyncParsableCommand {
         for failure in report.failures {
             logger.warning("could not ingest", metadata: ["path": "\(failure.path)", "reason": "\(failure.reason)"])
         }
+    }
+
+    /// glibc gives threads up to 8 malloc arenas per core. The server's threads (event
+    /// loops, the concurrency pool, SQLite's readers) free memory that other threads
+    /// allocated, and each arena kept its share: under a steady load of fast asks, with
+    /// the finished jobs at their bound and the heap in use flat (heaptrack: 34 MB),
+    /// anonymous memory kept creeping past 100 MiB. One arena per core: it levels at
+    /// about 55 MiB, at the same throughput. `MALLOC_ARENA_MAX` in the environment wins.
+    static func limitMallocArenas() {
+        #if canImport(Glibc)
+        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return }
+        _ = mallopt(M_ARENA_MAX, Int32(max(2, ProcessInfo.processInfo.activeProcessorCount)))
+        #endif
     }
 }
