@@ -2,11 +2,17 @@
 """Serving benchmark: search and ask over the python3-doc and postgresql-doc-15 HTML,
 rag beside the Python peer (two uvicorn workers, its best configuration), same run.
 
-    bench/serve.py [--seconds 15]
+    bench/serve.py [--seconds 15] [--rounds 3]
 
 Search and ask throughput with wrk at concurrency 1, 16 and 64 (every request a
 question from bench/questions.txt, cycled), and for ask at concurrency 1 the time to the
 first byte, to the `found` event and to `done` (p50/p99) from a raw-socket client.
+
+Both servers run for the whole benchmark and are measured in turns, so that the shared
+machine's slow and fast spells fall on both: each wrk measurement is split into
+--rounds slices of --seconds / --rounds, alternating rag and the peer (medians of the
+slices are reported), and the latency client asks each question of both, in
+alternating order.
 """
 import argparse
 import re
@@ -53,60 +59,79 @@ def wrk(port, prefix, connections, seconds):
     return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99"), "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def ask_latencies(port, questions):
-    """Sequential SSE asks: ms to the first byte, to the `found` event, to `done`."""
-    first, found, done = [], [], []
-    for question in questions:
-        path = "/v1/ask?k=5&q=" + urllib.parse.quote(question)
-        with socket.create_connection(("127.0.0.1", port)) as s:
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            start = time.perf_counter()
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            t_first = t_found = None
-            while True:
-                chunk = s.recv(65536)
-                now = time.perf_counter()
-                if not chunk:
-                    break
-                if t_first is None:
-                    t_first = now
-                data += chunk
-                if t_found is None and b'"stage":"found"' in data:
-                    t_found = now
-                done_at = data.find(b"event: done")
-                if done_at >= 0 and b"\n\n" in data[done_at:]:
-                    break
-            end = time.perf_counter()
-        first.append((t_first - start) * 1000)
-        found.append(((t_found or end) - start) * 1000)
-        done.append((end - start) * 1000)
-    return {k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99)} for k, v in
-            (("first_byte", first), ("found", found), ("done", done))}
+def ask_once(port, question):
+    """One SSE ask on a new connection: ms to the first byte, to `found`, to `done`."""
+    path = "/v1/ask?k=5&q=" + urllib.parse.quote(question)
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        start = time.perf_counter()
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        t_first = t_found = None
+        while True:
+            chunk = s.recv(65536)
+            now = time.perf_counter()
+            if not chunk:
+                break
+            if t_first is None:
+                t_first = now
+            data += chunk
+            if t_found is None and b'"stage":"found"' in data:
+                t_found = now
+            done_at = data.find(b"event: done")
+            if done_at >= 0 and b"\n\n" in data[done_at:]:
+                break
+        end = time.perf_counter()
+    return (t_first - start) * 1000, ((t_found or end) - start) * 1000, (end - start) * 1000
+
+
+def ask_latencies(ports, questions):
+    """Sequential SSE asks, each question of every server in turn (the order alternating)."""
+    samples = {name: ([], [], []) for name in ports}
+    names = list(ports)
+    for i, question in enumerate(questions):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            for series, value in zip(samples[name], ask_once(ports[name], question)):
+                series.append(value)
+    return {name: {k: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99)} for k, v in
+                   zip(("first_byte", "found", "done"), series)} for name, series in samples.items()}
+
+
+def median_of(slices):
+    return {key: statistics.median(s[key] for s in slices) for key in ("rps", "p50_ms", "p99_ms")} | {
+        "non_2xx": sum(s["non_2xx"] for s in slices), "slices": slices}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     docs, rag_db, peer_db = build_indexes()
     questions = [q for q in QUESTIONS.read_text().splitlines() if q.strip()]
     print(f"machine: {machine()}\nindex: {bytes_of(docs) / 1e6:.0f} MB of HTML; {len(questions)} questions", flush=True)
 
-    results = {}
-    for name, start in (("rag", lambda p: rag_server(rag_db, p)), ("peer", lambda p: peer_server(peer_db, p))):
-        port = free_port()
-        server = start(port)
-        try:
-            ask_latencies(port, questions[:40])  # warm up
-            r = {"ask_latency_c1": ask_latencies(port, questions)}
-            for kind, prefix in (("search", "/v1/search?k=10&q="), ("ask", "/v1/ask?k=5&q=")):
-                for c in (1, 16, 64):
-                    r[f"{kind}_c{c}"] = wrk(port, prefix, c, args.seconds)
-                    print(name, kind, c, r[f"{kind}_c{c}"], flush=True)
-            results[name] = r
-        finally:
+    ports = {"rag": free_port(), "peer": free_port()}
+    servers = [rag_server(rag_db, ports["rag"]), peer_server(peer_db, ports["peer"])]
+    results = {"rag": {}, "peer": {}}
+    try:
+        ask_latencies(ports, questions[:40])  # warm up
+        for name, latency in ask_latencies(ports, questions).items():
+            results[name]["ask_latency_c1"] = latency
+        slice_seconds = max(1, round(args.seconds / args.rounds))
+        for kind, prefix in (("search", "/v1/search?k=10&q="), ("ask", "/v1/ask?k=5&q=")):
+            for c in (1, 16, 64):
+                slices = {"rag": [], "peer": []}
+                for r in range(args.rounds):
+                    for name in (("rag", "peer") if r % 2 == 0 else ("peer", "rag")):
+                        slices[name].append(wrk(ports[name], prefix, c, slice_seconds))
+                for name in ("rag", "peer"):
+                    results[name][f"{kind}_c{c}"] = median_of(slices[name])
+                print(kind, c, {n: {k: v for k, v in results[n][f"{kind}_c{c}"].items() if k != "slices"}
+                                for n in ("rag", "peer")}, flush=True)
+    finally:
+        for server in servers:
             server.stop()
 
     rows = ["| measure | rag | Python peer (2 workers) | rag / peer |", "|---|---|---|---|"]
