@@ -6,8 +6,8 @@ import RAGCore
 typealias Handler = @Sendable (Request, RAGRequestContext) async throws -> Response
 
 /// The handler, run on the global executor instead of the connection's event loop: for
-/// handlers that spend milliseconds of CPU (parsing documents, extraction), which would
-/// otherwise stall every other connection on that loop.
+/// handlers that spend milliseconds of CPU (a search query, parsing documents,
+/// extraction), which would otherwise stall every other connection on that loop.
 func offEventLoop(_ handler: @escaping Handler) -> Handler {
     { request, context in
         try await withTaskExecutorPreference(globalConcurrentExecutor) { try await handler(request, context) }
