@@ -192,7 +192,7 @@ public struct IndexReader: Sendable {
     private static func content(_ row: Row, _ index: Int) -> String {
         let encoding: String? = row[index + 1]
         switch (row[index] as DatabaseValue).storage {
-        case .blob(let data): return StoredContent.text(Array(data), encoding: encoding)
+        case .blob(let data): return StoredContent(bytes: Array(data), encoding: encoding).text
         case .string(let text): return text
         default: return ""
         }

@@ -60,7 +60,7 @@ enum IndexSchema {
             try db.execute(sql: "DROP TRIGGER IF EXISTS passages_ai; DROP TRIGGER IF EXISTS passages_ad;")
         }
         migrator.registerMigration("v3-compressed-content") { db in
-            // NULL: plain UTF-8 text (rows written before); "zlib": compressed (StoredContent).
+            // NULL: plain UTF-8 text (rows written before); "zstd": compressed (StoredContent).
             try db.execute(sql: "ALTER TABLE documents ADD COLUMN content_encoding TEXT")
         }
         return migrator

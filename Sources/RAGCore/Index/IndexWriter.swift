@@ -55,7 +55,11 @@ public struct IndexWriter: Sendable {
     @discardableResult
     public func write(_ document: ParsedDocument, root: String? = nil) async throws -> WriteStatus {
         defer { index.statistics.invalidate() }
-        return try await index.pool.write { db in try Self.write(document, root: root, db: db) }
+        return try await index.pool.write { db in
+            let status = try Self.write(document, root: root, db: db)
+            try Self.indexPassages(of: [document.id], statuses: [status], db: db)
+            return status
+        }
     }
 
     /// Writes documents (with the folder each was found in) in one transaction, indexing
@@ -64,17 +68,8 @@ public struct IndexWriter: Sendable {
     public func writeNow(_ documents: [(document: ParsedDocument, root: String?)]) throws -> [WriteStatus] {
         defer { index.statistics.invalidate() }
         return try index.pool.write { db in
-            let statuses = try documents.map { try Self.write($0.document, root: $0.root, db: db, indexNow: false) }
-            let written = zip(documents, statuses).filter { $0.1 != .unchanged }.map(\.0.document.id)
-            if !written.isEmpty {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO passages_fts (rowid, title, heading, body)
-                        SELECT id, title, heading, body FROM passages
-                        WHERE doc_id IN (SELECT value FROM json_each(?))
-                        """
-                ).execute(arguments: [try JSONCoding.string(written)])
-            }
+            let statuses = try documents.map { try Self.write($0.document, root: $0.root, db: db) }
+            try Self.indexPassages(of: documents.map(\.document.id), statuses: statuses, db: db)
             return statuses
         }
     }
@@ -85,14 +80,17 @@ public struct IndexWriter: Sendable {
         defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
             var seen = Set<String>()
-            return try documents.map { document in
+            let statuses = try documents.map { document in
                 guard seen.insert(document.id).inserted else { throw IndexError.duplicateID(document.id) }
                 return try Self.write(document, root: nil, db: db)
             }
+            try Self.indexPassages(of: documents.map(\.id), statuses: statuses, db: db)
+            return statuses
         }
     }
 
-    static func write(_ doc: ParsedDocument, root: String?, db: Database, indexNow: Bool = true) throws -> WriteStatus {
+    /// Stores a document and its passages; ``indexPassages(of:statuses:db:)`` then indexes them.
+    static func write(_ doc: ParsedDocument, root: String?, db: Database) throws -> WriteStatus {
         let existing = try Row.fetchOne(
             db, sql: "SELECT content_hash, title, source FROM documents WHERE id = ?", arguments: [doc.id]
         ).map { StoredFingerprint(contentHash: $0[0], title: $0[1], source: $0[2]) }
@@ -112,22 +110,29 @@ public struct IndexWriter: Sendable {
                     bytes = excluded.bytes, root = excluded.root, updated_at = excluded.updated_at
                 """
         ).execute(arguments: [
-            doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, Data(doc.storedContent),
-            StoredContent.encoding, doc.passages.count, doc.contentBytes, root, Date().timeIntervalSince1970,
+            doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, Data(doc.storedContent.bytes),
+            doc.storedContent.encoding, doc.passages.count, doc.contentBytes, root, Date().timeIntervalSince1970,
         ])
         let insert = try db.cachedStatement(
             sql: "INSERT INTO passages (doc_id, ordinal, title, heading, body) VALUES (?, ?, ?, ?, ?)")
         for passage in doc.passages {
             try insert.execute(arguments: [doc.id, passage.ordinal, doc.title, passage.heading, passage.text])
         }
-        // One statement indexes every passage of the document (see the v2 migration).
-        if indexNow { try db.cachedStatement(
+        return existing == nil ? .created : .updated
+    }
+
+    /// Indexes the passages of the documents just written (not the unchanged ones) with
+    /// one FTS5 statement: FTS5 makes a segment per statement (see the v2 migration).
+    static func indexPassages(of ids: [String], statuses: [WriteStatus], db: Database) throws {
+        let ids = zip(ids, statuses).filter { $0.1 != .unchanged }.map(\.0)
+        guard !ids.isEmpty else { return }
+        try db.cachedStatement(
             sql: """
                 INSERT INTO passages_fts (rowid, title, heading, body)
-                SELECT id, title, heading, body FROM passages WHERE doc_id = ?
+                SELECT id, title, heading, body FROM passages
+                WHERE doc_id IN (SELECT value FROM json_each(?))
                 """
-        ).execute(arguments: [doc.id]) }
-        return existing == nil ? .created : .updated
+        ).execute(arguments: [try JSONCoding.string(ids)])
     }
 
     /// Removes a document's passages and their index entries (FTS5 external content needs

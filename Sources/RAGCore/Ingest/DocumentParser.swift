@@ -114,7 +114,7 @@ public struct DocumentParser: Sendable {
             source: source,
             title: title,
             format: format,
-            storedContent: StoredContent.compress(content),
+            storedContent: StoredContent(compressing: content),
             contentBytes: content.utf8.count,
             contentHash: input.contentHash,
             passages: passages
@@ -142,12 +142,7 @@ public struct DocumentParser: Sendable {
     }
 
     private static func looksLikeXHTML(_ content: String) -> Bool {
-        let needle = Array("http://www.w3.org/1999/xhtml".utf8)
-        let head = Array(content.utf8.prefix(2048))
-        guard head.count >= needle.count else { return false }
-        return (0...(head.count - needle.count)).contains { i in
-            head[i] == needle[0] && head[i..<(i + needle.count)].elementsEqual(needle)
-        }
+        content.utf8.prefix(2048).firstRange(of: "http://www.w3.org/1999/xhtml".utf8) != nil
     }
 
     private static func looksBinary(_ bytes: [UInt8]) -> Bool {

@@ -10,14 +10,12 @@ import Synchronization
 final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
     private let items: [Item]
     private let workers: Int
-    private let capacity: Int
     private let next = Atomic<Int>(0)
     private let queue: BoundedQueue<Result>
 
     init(items: [Item], workers: Int, capacity: Int) {
         self.items = items
         self.workers = max(1, workers)
-        self.capacity = capacity
         self.queue = BoundedQueue(capacity: capacity)
     }
 

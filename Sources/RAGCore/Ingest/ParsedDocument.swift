@@ -27,9 +27,9 @@ public struct ParsedDocument: Sendable {
     public var source: String
     public var title: String
     public var format: DocumentFormat
-    /// The content as ingested (UTF-8, zlib-compressed), so an export can give it back and
-    /// the index can be rebuilt without the source files.
-    var storedContent: [UInt8]
+    /// The content as ingested (UTF-8, compressed), so an export can give it back and the
+    /// index can be rebuilt without the source files.
+    var storedContent: StoredContent
     /// The content's length in UTF-8 bytes.
     public var contentBytes: Int
     /// What decides whether a re-ingest is `unchanged`: a hash of the format, metadata and raw bytes.

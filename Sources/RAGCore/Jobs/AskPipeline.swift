@@ -40,19 +40,23 @@ public struct AskPipeline: Sendable {
     }
 
     /// Runs the job in a task of its own; it goes on whether or not anyone reads it.
-    ///
-    /// The task runs on the global executor whatever the caller prefers: the server calls
-    /// this from a connection's event loop, and generation must not hold that loop.
     @discardableResult
     public func start(_ job: Job) -> Task<Void, Never> {
-        let task = Task(executorPreference: globalConcurrentExecutor) { _ = await run(job) }
+        let task = Task { _ = await run(job) }
         job.setTask(task)
         return task
     }
 
     /// Runs the job to its end in the calling task. Returns `nil` if it failed.
+    ///
+    /// Retrieval and generation run on the global executor whatever the caller prefers:
+    /// the server calls this from connections' event loops, which they must not hold.
     @discardableResult
     public func run(_ job: Job) async -> AskOutcome? {
+        await withTaskExecutorPreference(globalConcurrentExecutor) { await execute(job) }
+    }
+
+    private func execute(_ job: Job) async -> AskOutcome? {
         job.markRunning(task: nil)
         let clock = ContinuousClock()
         let start = clock.now

@@ -66,37 +66,21 @@ public final class JobStore: Sendable {
 
     public var all: [Job] { jobs.withLock { Array($0.values) } }
 
-    /// Forgets finished jobs past their time to live (or beyond the memory bound, oldest
-    /// first) and cancels jobs that ran too long. (A stream job nobody reads is cancelled
-    /// by its own timer, at the end of its grace period.) Called about once a second.
+    /// Forgets finished jobs past their time to live (and, beyond the store's bounds, the
+    /// oldest finished ones) and cancels jobs that ran too long. (A stream job nobody
+    /// reads is cancelled by its own timer, at the end of its grace period.) Called about
+    /// once a second.
     public func sweep(now: ContinuousClock.Instant = .now) {
-        let snapshot = all
         var expired: [String] = []
-        var finished: [(id: String, at: ContinuousClock.Instant, bytes: Int)] = []
-        var retained = 0
-        for job in snapshot {
+        for job in all {
             if let finishedAt = job.finishedAt {
-                if now - finishedAt > settings.ttl {
-                    expired.append(job.id)
-                } else {
-                    let bytes = job.retainedBytes
-                    retained += bytes
-                    finished.append((job.id, finishedAt, bytes))
-                }
-                continue
-            }
-            if now - job.created > settings.maxRunTime { try? job.cancel() }
-        }
-        if retained > settings.maxRetainedBytes {
-            for job in finished.sorted(by: { $0.at < $1.at }) {
-                expired.append(job.id)
-                retained -= job.bytes
-                if retained <= settings.maxRetainedBytes { break }
+                if now - finishedAt > settings.ttl { expired.append(job.id) }
+            } else if now - job.created > settings.maxRunTime {
+                try? job.cancel()
             }
         }
-        if !expired.isEmpty {
-            jobs.withLock { jobs in for id in expired { jobs.removeValue(forKey: id) } }
-        }
+        forget(expired)
+        evictOldestFinished()
     }
 
     /// Ends every live job with an `error` event, for a server that is shutting down.
@@ -113,12 +97,26 @@ public final class JobStore: Sendable {
         return counts
     }
 
+    /// Forgets finished jobs, oldest first, while the store holds more than `maxJobs`
+    /// jobs or finished ones hold more than `maxRetainedBytes`.
     private func evictOldestFinished() {
-        let finished = all.compactMap { job in job.finishedAt.map { (job.id, $0) } }.sorted { $0.1 < $1.1 }
-        let excess = jobs.withLock { $0.count } - settings.maxJobs
-        guard excess > 0 else { return }
-        jobs.withLock { jobs in
-            for (id, _) in finished.prefix(excess) { jobs.removeValue(forKey: id) }
+        let snapshot = all
+        let finished = snapshot.compactMap { job in job.finishedAt.map { (id: job.id, at: $0, bytes: job.retainedBytes) } }
+        var count = snapshot.count
+        var retained = finished.reduce(0) { $0 + $1.bytes }
+        guard count > settings.maxJobs || retained > settings.maxRetainedBytes else { return }
+        var evicted: [String] = []
+        for job in finished.sorted(by: { $0.at < $1.at }) {
+            guard count > settings.maxJobs || retained > settings.maxRetainedBytes else { break }
+            evicted.append(job.id)
+            count -= 1
+            retained -= job.bytes
         }
+        forget(evicted)
+    }
+
+    private func forget(_ ids: [String]) {
+        guard !ids.isEmpty else { return }
+        jobs.withLock { jobs in for id in ids { jobs.removeValue(forKey: id) } }
     }
 }

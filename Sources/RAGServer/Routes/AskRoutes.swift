@@ -37,9 +37,7 @@ struct AskRoutes {
         if json {
             let job = state.jobs.create(question: question, topK: k, origin: .api)
             state.pipeline.announce(job)
-            let pipeline = state.pipeline
-            guard let outcome = await withTaskExecutorPreference(globalConcurrentExecutor, operation: { await pipeline.run(job) })
-            else {
+            guard let outcome = await state.pipeline.run(job) else {
                 throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
             }
             return try JSONResponse.make(outcome)
