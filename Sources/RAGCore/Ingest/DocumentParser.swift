@@ -124,7 +124,7 @@ public struct DocumentParser: Sendable {
     /// XHTML goes to the XML parser; if it is not well-formed, to the forgiving HTML parser.
     private static func parseHTML(_ content: String) throws(IngestError) -> ExtractedText {
         let utf8 = Array(content.utf8)
-        if looksLikeXHTML(content) {
+        if looksLikeXHTML(utf8) {
             do {
                 return try LibXML.parseXML(utf8)
             } catch .malformed(_) {
@@ -137,12 +137,24 @@ public struct DocumentParser: Sendable {
     private static func parseXML(_ content: String, format: inout DocumentFormat) throws(IngestError) -> ExtractedText {
         let utf8 = Array(content.utf8)
         let text = try LibXML.parseXML(utf8)
-        if looksLikeXHTML(content) { format = .html }
+        if looksLikeXHTML(utf8) { format = .html }
         return text
     }
 
-    private static func looksLikeXHTML(_ content: String) -> Bool {
-        content.utf8.prefix(2048).firstRange(of: "http://www.w3.org/1999/xhtml".utf8) != nil
+    /// A plain loop over the bytes, not `firstRange(of:)`: the generic search over a UTF-8
+    /// view cost 6% of a whole ingest's CPU (unspecialized, metadata lookups per call).
+    private static func looksLikeXHTML(_ utf8: [UInt8]) -> Bool {
+        let needle: StaticString = "http://www.w3.org/1999/xhtml"
+        let n = needle.utf8CodeUnitCount
+        let end = min(utf8.count, 2048) - n
+        guard end >= 0 else { return false }
+        return utf8.withUnsafeBufferPointer { head in
+            needle.withUTF8Buffer { needle in
+                (0...end).contains { i in
+                    head[i] == needle[0] && (1..<n).allSatisfy { head[i + $0] == needle[$0] }
+                }
+            }
+        }
     }
 
     private static func looksBinary(_ bytes: [UInt8]) -> Bool {

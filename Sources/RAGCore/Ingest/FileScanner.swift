@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A file found under one of the paths given to `rag ingest`.
 public struct FoundFile: Sendable {
     public var path: String
@@ -45,7 +49,7 @@ public struct FileScanner: Sendable {
                     result.skipped += 1
                     continue
                 }
-                let size = (try? fm.attributesOfItem(atPath: absolute)[.size] as? Int) ?? 0
+                let size = Self.status(absolute).map { Int($0.st_size) } ?? 0
                 result.files.append(FoundFile(path: absolute, id: name, root: nil, format: format, size: size))
             }
         }
@@ -67,9 +71,8 @@ public struct FileScanner: Sendable {
             }
             let path = folder + "/" + name
             let id = relative.isEmpty ? name : relative + "/" + name
-            var isDirectory: ObjCBool = false
-            let exists = fm.fileExists(atPath: path, isDirectory: &isDirectory)
-            if exists && isDirectory.boolValue {
+            let status = Self.status(path)
+            if let status, status.st_mode & S_IFMT == S_IFDIR {
                 walk(path, root: root, relative: id, visited: &visited, into: &result)
                 continue
             }
@@ -77,12 +80,20 @@ public struct FileScanner: Sendable {
                 result.skipped += 1
                 continue
             }
-            guard exists else {
+            guard let status else {
                 result.failures.append((path, "dangling symbolic link"))
                 continue
             }
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let size = Int(status.st_size)
             result.files.append(FoundFile(path: path, id: id, root: root, format: format, size: size))
         }
+    }
+
+    /// `stat` (following links), or `nil` if there is nothing there. One system call:
+    /// `FileManager.attributesOfItem` also looks up the owner's and group's names, which
+    /// was a sixth of an unchanged re-ingest of 530 files (0.12 s → 0.10 s without).
+    private static func status(_ path: String) -> stat? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info : nil
     }
 }

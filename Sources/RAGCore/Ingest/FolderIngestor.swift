@@ -164,7 +164,8 @@ public struct FolderIngestor: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        // One byte more than the file's size, so the read that finds its end needs no growth.
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var filled = 0
         while true {
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count))) }

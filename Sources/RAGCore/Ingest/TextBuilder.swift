@@ -22,7 +22,12 @@ struct TextBuilder {
         if heading != nil {
             Self.appendCollapsing(bytes, to: &heading!.bytes, pendingSpace: &pendingSpace)
         } else if preformatted > 0 {
-            for b in bytes where b != 0x0D { current.append(b) }
+            var start = 0
+            while let cr = bytes[start...].firstIndex(of: 0x0D) {
+                current.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<cr]))
+                start = cr + 1
+            }
+            current.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         } else {
             Self.appendCollapsing(bytes, to: &current, pendingSpace: &pendingSpace)
         }
@@ -33,6 +38,8 @@ struct TextBuilder {
         text.withUTF8 { append($0) }
     }
 
+    /// Copies runs of visible bytes whole: appending byte by byte cost a uniqueness and
+    /// capacity check per byte, and this sees every byte of text in every document.
     private static func appendCollapsing(
         _ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], pendingSpace: inout Bool
     ) {
@@ -54,8 +61,14 @@ struct TextBuilder {
                 if !out.isEmpty { out.append(0x20) }
                 pendingSpace = false
             }
-            out.append(b)
+            let start = i
             i += 1
+            while i < n {
+                let c = bytes[i]
+                if c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C || c == 0xC2 { break }
+                i += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
         }
     }
 
