@@ -71,7 +71,8 @@ public struct RAGService: Sendable {
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder,
                     configuration: .init(http1: .init(), ws: .init(maxFrameSize: 1 << 20))),
-                executors: executors)
+                executors: executors,
+                streamsFull: { [registry = state.registry] in registry.isFull })
         }
         return Application(
             router: ChildTaskResponderBuilder(inner: router),

@@ -172,7 +172,7 @@ struct StreamControlTests {
         #expect(try await http(port, "GET", "/healthz").status == 200)
     }
 
-    @Test("More streams than --max-streams get 503 with Retry-After")
+    @Test("More streams than --max-streams (SSE or WebSocket) get 503 with Retry-After")
     func maxStreams() async throws {
         let server = try await TestServer {
             $0.maxStreams = 2
@@ -186,6 +186,16 @@ struct StreamControlTests {
         #expect(third.status == 503)
         #expect(third.errorCode == "overloaded")
         #expect(third.headers["retry-after"] != nil)
+        // A WebSocket is a stream too: its upgrade is refused the same way.
+        let upgrade = try await http(
+            server.port, "GET", "/v1/ws",
+            headers: [
+                ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ])
+        #expect(upgrade.status == 503)
+        #expect(upgrade.errorCode == "overloaded")
+        #expect(upgrade.headers["retry-after"] == "1")
         // JSON asks are not streams and still work.
         #expect(try await server.request("POST", "/v1/ask", json: ["question": Self.question, "stream": false]).status == 200)
     }

@@ -56,6 +56,9 @@ final class StreamRegistry: Sendable {
     /// Open streams.
     var count: Int { slots.load(ordering: .relaxed) }
 
+    /// Whether `--max-streams` are open.
+    var isFull: Bool { count >= maxStreams }
+
     /// Takes a slot, or `nil` when `--max-streams` are already open.
     func reserve() -> Slot? {
         let taken = slots.wrappingAdd(1, ordering: .relaxed).newValue

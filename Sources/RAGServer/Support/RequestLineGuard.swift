@@ -24,6 +24,8 @@ import NIOHTTPTypes
 struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let inner: Inner
     let executors: EventLoopExecutors
+    /// Whether `--max-streams` are open (for ``WebSocketAdmission``).
+    let streamsFull: @Sendable () -> Bool
 
     /// A connection with neither a read nor a write for this long is closed. Open streams
     /// write at least a heartbeat every 15 seconds, so only stuck connections reach it.
@@ -41,6 +43,9 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveBuffers)
             try channel.pipeline.syncOperations.addHandler(RequestLineGuard(), position: .first)
             try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(
+                WebSocketAdmission(isFull: streamsFull), position: .after(decoder))
             try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(), position: .first)
             try channel.pipeline.syncOperations.addHandler(
                 IdleStateHandler(allTimeout: Self.idleTimeout), position: .first)
@@ -163,16 +168,24 @@ final class FirstRequestErrorHandler: ChannelInboundHandler, RemovableChannelHan
             return
         }
         sawRequest = true
-        let body = APIError.badRequest("The request could not be parsed as HTTP/1.1.").body
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: "\(body.count)")
-        headers.add(name: "Connection", value: "close")
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        answerAndClose(context: context, with: .badRequest("The request could not be parsed as HTTP/1.1."))
     }
+}
+
+/// Writes `error` as the connection's response and closes it: for handlers that sit
+/// before Hummingbird in the pipeline and must answer on their own.
+func answerAndClose(context: ChannelHandlerContext, with error: APIError) {
+    let body = error.body
+    var headers = HTTPHeaders()
+    for field in error.headers { headers.add(name: field.name.rawName, value: field.value) }
+    headers.add(name: "Content-Type", value: "application/json")
+    headers.add(name: "Content-Length", value: "\(body.count)")
+    headers.add(name: "Connection", value: "close")
+    var buffer = context.channel.allocator.buffer(capacity: body.count)
+    buffer.writeBytes(body)
+    let status = HTTPResponseStatus(statusCode: Int(error.status.code))
+    context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+    context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+    let channel = context.channel
+    context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
 }
