@@ -57,6 +57,7 @@ public struct RAGService: Sendable {
         ExportRoute(state: state).register(on: router)
         OperationRoutes(state: state).register(on: router)
         ExtractRoutes(state: state).register(on: router)
+        ChatCompletionRoutes(state: state).register(on: router)
 
         let webSocketRouter = Router(context: RAGRequestContext.self)
         let socket = AskSocket(state: state)

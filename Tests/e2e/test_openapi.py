@@ -20,6 +20,9 @@ ROUTES = {
     "/healthz": {"get"},
     "/metrics": {"get"},
     "/openapi.json": {"get"},
+    "/v1/models": {"get"},
+    "/v1/models/{model}": {"get"},
+    "/v1/chat/completions": {"post"},
 }
 
 

@@ -30,6 +30,8 @@ struct SSEWriter: Sendable {
     let channel: any Channel
     /// Called once the first bytes are written (an ask's retrieval starts then).
     var onFirstWrite: (@Sendable () -> Void)?
+    /// How the events go on the wire.
+    var framing: EventFraming = .events
 
     func response() -> Response {
         Response(status: .ok, headers: Self.headers, body: ResponseBody { writer in try await run(&writer) })
@@ -56,14 +58,22 @@ struct SSEWriter: Sendable {
         let allocator = channel.allocator
         var seq = after
         var buffer = allocator.buffer(capacity: 1024)
-        buffer.writeString("retry: \(Self.retryMilliseconds)\n\n")
+        switch framing {
+        case .events: buffer.writeString("retry: \(Self.retryMilliseconds)\n\n")
+        case .chatCompletion(let chunks): chunks.writeFirst(into: &buffer)
+        }
         var first = true
         var writes = 0
         while true {
             let (last, finished) = job.read(after: seq, maxEvents: 256) { n, kind, payload in
-                buffer.writeString("id: \(job.id):\(n)\nevent: \(kind.name)\ndata: ")
-                buffer.writeBytes(payload)
-                buffer.writeString("\n\n")
+                switch framing {
+                case .events:
+                    buffer.writeString("id: \(job.id):\(n)\nevent: \(kind.name)\ndata: ")
+                    buffer.writeBytes(payload)
+                    buffer.writeString("\n\n")
+                case .chatCompletion(let chunks):
+                    chunks.write(kind, payload, into: &buffer)
+                }
             }
             seq = last
             if buffer.readableBytes > 0 {
@@ -98,4 +108,12 @@ struct SSEWriter: Sendable {
         defer { entry.endWrite() }
         try await writer.write(buffer)
     }
+}
+
+/// How a job's events go on the wire.
+enum EventFraming: Sendable {
+    /// rag's own events: `id: <job>:<n>`, `event: <kind>`, `data: <payload>`; resumable.
+    case events
+    /// OpenAI's `chat.completion.chunk`s, ending with `data: [DONE]`.
+    case chatCompletion(ChatCompletionChunks)
 }

@@ -1,0 +1,236 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RAGCore
+
+/// The OpenAI-compatible facade: `GET /v1/models` and `POST /v1/chat/completions`, so the
+/// official OpenAI clients (and tools built on them) can ask rag unchanged.
+///
+/// The last user message is the question. A completion is an ask: `stream: true` streams
+/// its tokens as `chat.completion.chunk`s, otherwise one `chat.completion` comes back.
+/// A `response_format` of type `json_schema` is an extraction over the passages retrieved
+/// for the question; its JSON is complete and schema-valid, and is never split across
+/// chunks. Errors have OpenAI's shape: `{"error": {"message", "type", "code", "param"}}`.
+struct ChatCompletionRoutes {
+    static let model = "rag"
+
+    let state: ServiceState
+
+    func register(on router: Router<RAGRequestContext>) {
+        router.route("/v1/models", [.get: models])
+        router.route("/v1/models/{model}", [.get: model])
+        router.route("/v1/chat/completions", [.post: openAIErrors(complete)])
+    }
+
+    // MARK: - Models
+
+    private static var modelObject: JSONValue {
+        .object(["id": .string(model), "object": .string("model"), "created": .number(0), "owned_by": .string("rag")])
+    }
+
+    @Sendable func models(_ request: Request, context: RAGRequestContext) async throws -> Response {
+        try JSONResponse.make(JSONValue.object(["object": .string("list"), "data": .array([Self.modelObject])]))
+    }
+
+    @Sendable func model(_ request: Request, context: RAGRequestContext) async throws -> Response {
+        let name = context.parameters.get("model") ?? ""
+        guard name == Self.model else { throw Self.unknownModel(name) }
+        return try JSONResponse.make(Self.modelObject)
+    }
+
+    // MARK: - Completions
+
+    private struct Completion {
+        var question: String
+        var stream: Bool
+        var format: Format
+
+        enum Format {
+            case text
+            case jsonObject
+            case jsonSchema(JSONValue)
+        }
+    }
+
+    @Sendable func complete(_ request: Request, context: RAGRequestContext) async throws -> Response {
+        var request = request
+        let completion = try parse(try await state.body.json(&request))
+        switch completion.format {
+        case .text where completion.stream:
+            return try stream(completion.question, context: context)
+        case .text:
+            let outcome = try await ask(completion.question)
+            return try Self.completion(
+                content: outcome.answer, question: completion.question, id: "chatcmpl-\(outcome.jobID)",
+                finishReason: ChatCompletionChunks.openAIReason(outcome.finishReason), citations: outcome.citations)
+        case .jsonObject:
+            // JSON mode without a schema: the answer and its citations as one object.
+            let outcome = try await ask(completion.question)
+            let object = JSONValue.object([
+                "answer": .string(outcome.answer),
+                "citations": try JSONValue.parse(JSONCoding.data(outcome.citations)) ?? .array([]),
+            ])
+            return try whole(
+                content: String(decoding: try JSONCoding.data(object), as: UTF8.self), completion: completion,
+                id: "chatcmpl-\(outcome.jobID)")
+        case .jsonSchema(let schema):
+            let data = try await extract(schema: schema, question: completion.question)
+            return try whole(
+                content: String(decoding: try JSONCoding.data(data), as: UTF8.self), completion: completion,
+                id: "chatcmpl-\(UUID().uuidString.lowercased().prefix(12))")
+        }
+    }
+
+    /// The request body, checked: model, messages (the last user message is the question),
+    /// stream and response_format. Other OpenAI parameters (temperature...) do not apply.
+    private func parse(_ body: JSONObject) throws -> Completion {
+        let model = try body.requiredString("model")
+        guard model == Self.model else { throw Self.unknownModel(model) }
+        guard let messages = try body.array("messages"), !messages.isEmpty else {
+            throw APIError.badRequest("messages is required: a non-empty array of {role, content}.")
+        }
+        guard let last = messages.last(where: { $0["role"]?.stringValue == "user" }) else {
+            throw APIError.badRequest("messages has no message with role \"user\"; its last one is the question.")
+        }
+        let question = try QuestionRules(state.settings).question(Self.text(of: last["content"]), field: "the last user message")
+        var format = Completion.Format.text
+        switch body["response_format"] {
+        case nil, .null?:
+            break
+        case .object(let members)?:
+            switch members["type"]?.stringValue {
+            case "text": format = .text
+            case "json_object": format = .jsonObject
+            case "json_schema":
+                guard let schema = members["json_schema"]?["schema"], case .object = schema else {
+                    throw APIError.badRequest("response_format.json_schema.schema is required: a JSON Schema object.")
+                }
+                format = .jsonSchema(schema)
+            default:
+                throw APIError.badRequest("response_format.type must be text, json_object or json_schema.")
+            }
+        case let other?:
+            throw APIError.badRequest("response_format must be an object, not \(other.typeName).")
+        }
+        return Completion(question: question, stream: try body.bool("stream") ?? false, format: format)
+    }
+
+    /// A message's text: a string, or the text parts of an array of content parts.
+    private static func text(of content: JSONValue?) -> String? {
+        switch content {
+        case .string(let text)?:
+            return text
+        case .array(let parts)?:
+            let texts = parts.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }
+            return texts.isEmpty ? nil : texts.joined(separator: "\n")
+        default:
+            return nil
+        }
+    }
+
+    private func ask(_ question: String) async throws -> AskOutcome {
+        let job = state.jobs.create(question: question, topK: 5, origin: .api)
+        state.pipeline.announce(job)
+        guard let outcome = await state.pipeline.run(job) else {
+            throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
+        }
+        return outcome
+    }
+
+    /// The ask as a stream of chunks; a client that leaves stops it after the resume grace.
+    private func stream(_ question: String, context: RAGRequestContext) throws -> Response {
+        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
+        let job = state.jobs.create(question: question, topK: 5, origin: .stream)
+        state.pipeline.announce(job)
+        let pipeline = state.pipeline
+        var writer = EventStreams(state: state).writer(job: job, after: 0, slot: slot, context: context)
+        writer.framing = .chatCompletion(
+            ChatCompletionChunks(id: "chatcmpl-\(job.id)", created: Self.now, model: Self.model))
+        writer.onFirstWrite = { pipeline.start(job) }
+        return writer.response()
+    }
+
+    private func extract(schema: JSONValue, question: String) async throws -> JSONValue {
+        let service = ExtractionService(
+            index: state.index, retriever: state.pipeline.retriever, maxQuery: state.settings.maxQuestion)
+        do {
+            let result = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                try await service.extract(json: .object(["schema": schema, "query": .string(question)]))
+            }
+            return result.json["data"] ?? .null
+        } catch let error as ExtractionError {
+            throw APIError(error)
+        }
+    }
+
+    /// Content that is complete at once: one `chat.completion`, or (if a stream was asked
+    /// for) the same content in a single chunk, then `[DONE]`.
+    private func whole(content: String, completion: Completion, id: String) throws -> Response {
+        guard completion.stream else {
+            return try Self.completion(
+                content: content, question: completion.question, id: id, finishReason: "stop", citations: nil)
+        }
+        let chunks = ChatCompletionChunks(id: id, created: Self.now, model: Self.model)
+        var buffer = ByteBuffer()
+        chunks.writeFirst(into: &buffer)
+        chunks.writeContent(content, into: &buffer)
+        chunks.writeEnd(reason: "stop", into: &buffer)
+        return Response(status: .ok, headers: SSEWriter.headers, body: .init(byteBuffer: buffer))
+    }
+
+    private static func completion(
+        content: String, question: String, id: String, finishReason: String, citations: [Citation]?
+    ) throws -> Response {
+        let prompt = question.split(whereSeparator: \.isWhitespace).count
+        let completion = content.split(whereSeparator: \.isWhitespace).count
+        var object: [String: JSONValue] = [
+            "id": .string(id),
+            "object": .string("chat.completion"),
+            "created": .number(Double(now)),
+            "model": .string(model),
+            "choices": .array([
+                .object([
+                    "index": .number(0),
+                    "message": .object(["role": .string("assistant"), "content": .string(content), "refusal": .null]),
+                    "finish_reason": .string(finishReason),
+                    "logprobs": .null,
+                ])
+            ]),
+            // Words, not a model's tokens: rag has no tokenizer of a language model.
+            "usage": .object([
+                "prompt_tokens": .number(Double(prompt)),
+                "completion_tokens": .number(Double(completion)),
+                "total_tokens": .number(Double(prompt + completion)),
+            ]),
+        ]
+        // The passages the answer's [n] markers point to: an extension OpenAI clients keep.
+        if let citations { object["citations"] = try JSONValue.parse(JSONCoding.data(citations)) }
+        return try JSONResponse.make(JSONValue.object(object))
+    }
+
+    private static var now: Int { Int(Date().timeIntervalSince1970) }
+
+    // MARK: - Errors
+
+    static func unknownModel(_ name: String) -> APIError {
+        APIError(
+            .notFound, "model_not_found", "The model '\(name)' does not exist; this server has '\(model)'.",
+            extra: ["type": .string("invalid_request_error"), "param": .string("model")])
+    }
+}
+
+/// The handler, with its errors in OpenAI's shape: the contract's error object already has
+/// `code` and `message`; OpenAI's clients also read `type` (and `param`).
+private func openAIErrors(_ handler: @escaping Handler) -> Handler {
+    { request, context in
+        do {
+            return try await handler(request, context)
+        } catch var error as APIError {
+            if error.extra["type"] == nil {
+                error.extra["type"] = .string(error.status.code >= 500 ? "server_error" : "invalid_request_error")
+            }
+            if error.extra["param"] == nil { error.extra["param"] = .null }
+            throw error
+        }
+    }
+}
