@@ -14,6 +14,7 @@ struct AskCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var index: IndexOptions
+    @OptionGroup var generation: GeneratorOptions
 
     @Argument(help: "The question, in any language.")
     var question: String
@@ -41,7 +42,8 @@ struct AskCommand: AsyncParsableCommand {
         let tokenizer = TextTokenizer(instances: 1)
         let pipeline = AskPipeline(
             retriever: Retriever(index: searchIndex, tokenizer: tokenizer),
-            generator: ExtractiveGenerator(tokenizer: tokenizer, pieceDelay: .milliseconds(tokenDelayMs)))
+            generator: generation.languageModel
+                ?? ExtractiveGenerator(tokenizer: tokenizer, pieceDelay: .milliseconds(tokenDelayMs)))
         let job = Job(id: "cli", question: question.trimmed, topK: topK, origin: .api, limits: JobLimits())
         pipeline.announce(job)
 

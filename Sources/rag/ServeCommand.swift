@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var index: IndexOptions
+    @OptionGroup var generation: GeneratorOptions
 
     @Option(help: ArgumentHelp("Address to listen on (env RAG_HOST).", valueName: "host"))
     var host: String = ProcessInfo.processInfo.environment["RAG_HOST"] ?? "127.0.0.1"
@@ -96,7 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.tokenDelay = .milliseconds(tokenDelayMs)
         settings.jobMemory = jobMemory << 20
 
-        let service = RAGService(settings: settings, index: searchIndex, logger: logger) { port in
+        let service = RAGService(
+            settings: settings, index: searchIndex, generator: generation.languageModel, logger: logger
+        ) { port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)/"])
         }
         let group = ServiceGroup(

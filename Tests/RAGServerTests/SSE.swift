@@ -110,3 +110,11 @@ extension Array where Element == SSEStream.Event {
     var tokens: String { filter { $0.event == "token" }.map(\.text).joined() }
     var done: [String: Any]? { last(where: { $0.event == "done" })?.data }
 }
+
+/// Checks that events form one complete job: seq 1...n, one job, ends with done.
+func expectComplete(_ events: [SSEStream.Event], sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(events.map(\.seq) == Array(1...max(1, events.count)), sourceLocation: sourceLocation)
+    #expect(Set(events.map(\.job)).count == 1, sourceLocation: sourceLocation)
+    #expect(events.last?.event == "done", sourceLocation: sourceLocation)
+    #expect(events.done?["answer"] as? String == events.tokens, sourceLocation: sourceLocation)
+}

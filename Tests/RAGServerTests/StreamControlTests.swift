@@ -8,14 +8,6 @@ import Testing
 struct StreamControlTests {
     static let question = "What colour was the Verrin lighthouse on Skellmoor painted?"
 
-    /// Checks that events form one complete job: seq 1...n, one job, ends with done.
-    func expectComplete(_ events: [SSEStream.Event], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(events.map(\.seq) == Array(1...max(1, events.count)), sourceLocation: sourceLocation)
-        #expect(Set(events.map(\.job)).count == 1, sourceLocation: sourceLocation)
-        #expect(events.last?.event == "done", sourceLocation: sourceLocation)
-        #expect(events.done?["answer"] as? String == events.tokens, sourceLocation: sourceLocation)
-    }
-
     @Test("Resume after a cut at several points, on the same URL and on the job's events, with no new generation")
     func resume() async throws {
         let server = try await TestServer { $0.tokenDelay = .milliseconds(10) }

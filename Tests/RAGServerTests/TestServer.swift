@@ -52,6 +52,7 @@ final class TestServer: @unchecked Sendable {
     init(
         configure: (inout ServerSettings) -> Void = { _ in },
         retriever: (@Sendable (Retriever) -> any Retrieving)? = nil,
+        generator: (any Generator)? = nil,
         documents: [DocumentInput] = TestServer.documents
     ) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rag-server-\(UUID().uuidString)")
@@ -67,7 +68,7 @@ final class TestServer: @unchecked Sendable {
         // Servers are torn down by cancellation when a test ends, which Hummingbird logs as errors.
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        service = RAGService(settings: settings, index: index, retriever: retriever, logger: logger) { port in
+        service = RAGService(settings: settings, index: index, generator: generator, retriever: retriever, logger: logger) { port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
