@@ -41,11 +41,8 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveBuffers)
-            try channel.pipeline.syncOperations.addHandler(RequestLineGuard(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(RequestLineGuard(streamsFull: streamsFull), position: .first)
             try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
-            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(
-                WebSocketAdmission(isFull: streamsFull), position: .after(decoder))
             try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(), position: .first)
             try channel.pipeline.syncOperations.addHandler(
                 IdleStateHandler(allTimeout: Self.idleTimeout), position: .first)
@@ -70,6 +67,11 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
     static let maxLineLength = 16 * 1024
 
     private var pending: ByteBuffer?
+    private let streamsFull: @Sendable () -> Bool
+
+    init(streamsFull: @escaping @Sendable () -> Bool) {
+        self.streamsFull = streamsFull
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
@@ -112,8 +114,25 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
             rewritten.writeBuffer(&forward)
             forward = rewritten
         }
+        // Only a request for /v1/ws can be refused as a stream before Hummingbird sees it;
+        // other connections do without the extra handler (it cost 50 µs of first byte).
+        if Self.targetsWebSocket(body),
+            let decoder = try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        {
+            try? context.pipeline.syncOperations.addHandler(WebSocketAdmission(isFull: streamsFull), position: .after(decoder))
+        }
         context.fireChannelRead(wrapInboundOut(forward))
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// Whether a well-formed request line targets `/v1/ws` (with or without a query).
+    private static func targetsWebSocket(_ line: ArraySlice<UInt8>) -> Bool {
+        let path = Array("/v1/ws".utf8)
+        guard let space = line.firstIndex(of: 0x20) else { return false }
+        let target = line[(space + 1)...]
+        guard target.starts(with: path) else { return false }
+        let after = target.dropFirst(path.count).first
+        return after == 0x20 || after == UInt8(ascii: "?")
     }
 
     /// `METHOD SP target SP HTTP/1.x`, the only shape the HTTP/1 parser accepts.

@@ -7,7 +7,8 @@ import NIOHTTP1
 /// hummingbird-websocket answers the upgrade before any of our code runs, and a refusal
 /// from its `shouldUpgrade` becomes a bare 400. So the check sits in the pipeline right
 /// after the HTTP decoder and sees the connection's first request head, the only one
-/// that can upgrade. It only looks at the count: two upgrades racing for the last slot
+/// that can upgrade; ``RequestLineGuard`` puts it there when that request's line targets
+/// `/v1/ws`. It only looks at the count: two upgrades racing for the last slot
 /// can both pass, and the loser then gets an `overloaded` error frame from ``AskSocket``.
 final class WebSocketAdmission: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
