@@ -89,10 +89,13 @@ struct ChatCompletionRoutes {
         guard let messages = try body.array("messages"), !messages.isEmpty else {
             throw APIError.badRequest("messages is required: a non-empty array of {role, content}.")
         }
-        guard let last = messages.last(where: { $0["role"]?.stringValue == "user" }) else {
+        guard let last = messages.lastIndex(where: { $0["role"]?.stringValue == "user" }) else {
             throw APIError.badRequest("messages has no message with role \"user\"; its last one is the question.")
         }
-        let question = try QuestionRules(state.settings).question(Self.text(of: last["content"]), field: "the last user message")
+        guard let text = Self.text(of: messages[last]["content"]) else {
+            throw APIError.badRequest("messages[\(last)].content must be a string or an array with text parts.")
+        }
+        let question = try QuestionRules(state.settings).question(text, field: "the last user message")
         var format = Completion.Format.text
         switch body["response_format"] {
         case nil, .null?:
