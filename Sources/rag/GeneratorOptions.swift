@@ -23,8 +23,14 @@ struct GeneratorOptions: ParsableArguments {
     var llmModel: String?
 
     func validate() throws {
-        guard generator == .openai else { return }
-        guard let url = llmBaseUrl, let scheme = URL(string: url)?.scheme, ["http", "https"].contains(scheme) else {
+        guard generator == .openai else {
+            if llmBaseUrl != nil || llmModel != nil {
+                throw ValidationError("--llm-base-url and --llm-model go with --generator openai.")
+            }
+            return
+        }
+        guard let url = llmBaseUrl, let scheme = URL(string: url)?.scheme?.lowercased(), ["http", "https"].contains(scheme)
+        else {
             throw ValidationError("--generator openai needs --llm-base-url, an http(s) URL such as http://localhost:11434/v1.")
         }
         guard let model = llmModel, !model.isEmpty else { throw ValidationError("--generator openai needs --llm-model.") }

@@ -59,6 +59,40 @@ struct OpenAIGeneratorTests {
         #expect(upstream.written < 100, "the model's server stopped writing")
     }
 
+    @Test("A JSON ask whose client leaves closes the request to the model's server")
+    func jsonClientLeaves() async throws {
+        let upstream = try await FakeModelServer(pieces: Array(repeating: "word ", count: 100), delay: .milliseconds(100))
+        let server = try await TestServer(generator: upstream.generator(model: "slow"))
+        let connection = try RawConnection(port: server.port)
+        let body = Array(#"{"question":"\#(Self.question)","stream":false}"#.utf8)
+        try connection.request("POST", "/v1/ask", headers: [("Content-Type", "application/json")], body: body)
+        #expect(await server.eventually { upstream.written >= 2 })
+        connection.shutdown()
+        #expect(await server.eventually(timeout: 5) { upstream.closedByClient })
+        #expect(upstream.written < 100, "the model's server stopped writing")
+    }
+
+    @Test("Lines ended by CRLF or CR are read; a JSON answer to a stream request is taken whole")
+    func upstreamVariants() async throws {
+        let pieces = ["Backpressure ", "slows ", "producers ", "[1]."]
+        for style in [FakeModelServer.Style.events(lineEnding: "\r\n"), .events(lineEnding: "\r"), .json] {
+            let upstream = try await FakeModelServer(pieces: pieces, style: style)
+            let server = try await TestServer(generator: upstream.generator(model: "variant"))
+            let events = try await server.ask(Self.question).all()
+            expectComplete(events)
+            #expect(events.done?["answer"] as? String == pieces.joined(), "\(style)")
+        }
+    }
+
+    @Test("An answer cut before its end is an error, not a short answer")
+    func upstreamCut() async throws {
+        let upstream = try await FakeModelServer(pieces: ["Backpressure ", "slows "], style: .cut)
+        let server = try await TestServer(generator: upstream.generator(model: "cut"))
+        let events = try await server.ask(Self.question).all()
+        #expect(events.last?.event == "error")
+        #expect((events.last?.data["message"] as? String ?? "").contains("ended the answer early"))
+    }
+
     @Test("A failing model's server ends the stream with an error event")
     func upstreamFailure() async throws {
         let upstream = try await FakeModelServer(pieces: [], status: .internalServerError)
@@ -67,7 +101,9 @@ struct OpenAIGeneratorTests {
         let last = try #require(events.last)
         #expect(last.event == "error")
         #expect(last.data["code"] as? String == "generation_failed")
-        #expect((last.data["message"] as? String ?? "").contains("500"))
+        let message = last.data["message"] as? String ?? ""
+        #expect(message.contains("500"))
+        #expect(!message.contains("127.0.0.1") && !message.contains("overloaded"), "no upstream detail reaches clients")
     }
 }
 
@@ -90,7 +126,18 @@ final class FakeModelServer: Sendable {
     var written: Int { record.written.load(ordering: .relaxed) }
     var closedByClient: Bool { record.closedByClient.load(ordering: .relaxed) }
 
-    init(pieces: [String], delay: Duration = .milliseconds(5), status: HTTPResponse.Status = .ok) async throws {
+    /// How the fake answers: SSE with a line ending, SSE cut before `[DONE]`, or one JSON
+    /// chat.completion (a server that ignores `stream: true`).
+    enum Style: Sendable {
+        case events(lineEnding: String)
+        case cut
+        case json
+    }
+
+    init(
+        pieces: [String], delay: Duration = .milliseconds(5), status: HTTPResponse.Status = .ok,
+        style: Style = .events(lineEnding: "\n")
+    ) async throws {
         self.pieces = pieces
         let record = self.record
         let router = Router()
@@ -100,20 +147,32 @@ final class FakeModelServer: Sendable {
             guard status == .ok else {
                 return Response(status: status, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"overloaded"}}"#)))
             }
+            if case .json = style {
+                let completion = JSONValue.object([
+                    "object": .string("chat.completion"),
+                    "choices": .array([.object(["index": .number(0), "message": .object(["content": .string(pieces.joined())])])]),
+                ])
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: try JSONCoding.string(completion))))
+            }
+            let end = if case .events(let lineEnding) = style { lineEnding } else { "\n" }
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream"],
                 body: ResponseBody { writer in
                     do {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\(end)\(end)"))
                         for piece in pieces {
                             let chunk = JSONValue.object([
                                 "object": .string("chat.completion.chunk"),
                                 "choices": .array([.object(["index": .number(0), "delta": .object(["content": .string(piece)])])]),
                             ])
-                            try await writer.write(ByteBuffer(string: "data: \(try JSONCoding.string(chunk))\n\n"))
+                            try await writer.write(ByteBuffer(string: "data: \(try JSONCoding.string(chunk))\(end)\(end)"))
                             record.written.add(1, ordering: .relaxed)
                             try await Task.sleep(for: delay)
                         }
-                        try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                        if case .cut = style { throw CancellationError() }  // the connection is dropped
+                        try await writer.write(ByteBuffer(string: "data: [DONE]\(end)\(end)"))
                         try await writer.finish(nil)
                     } catch {
                         record.closedByClient.store(true, ordering: .relaxed)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 
 /// Answers with a language model behind an OpenAI-compatible chat completions API
@@ -16,11 +17,29 @@ public struct OpenAIGenerator: Generator {
     public var model: String
     /// Sent as `Authorization: Bearer …` when set.
     public var apiKey: String?
-    /// How long to wait for the response to start (connecting and the model's first token).
+    /// How long to wait for the response to start (connecting, then its head: most servers
+    /// send the head at once, and the first token after it).
     public var timeout: Duration
     let client: HTTPClient
 
-    public init(baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(120), client: HTTPClient = .shared) {
+    /// The process's client for model servers, never shut down (like `HTTPClient.shared`)
+    /// but set up for long streamed answers: `HTTPClient.shared` follows redirects (not
+    /// wanted for a POST), keeps at most 8 connections per host (a 9th answer would queue),
+    /// and gives up after 90 s without a read, which a paused job's connection can reach
+    /// while it reads nothing. Here: no redirects, 64 connections, 10 minutes. A job
+    /// paused for longer than that ends with an error when resumed.
+    public static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: .minutes(10))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(
+        baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(120),
+        client: HTTPClient = OpenAIGenerator.client
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.model = model
         self.apiKey = apiKey
@@ -65,7 +84,8 @@ public struct OpenAIGenerator: Generator {
         """
 }
 
-/// Why the model's server could not give an answer.
+/// Why the model's server could not give an answer. The description is what clients see
+/// (in the job's `error` event), so it names no URL and quotes nothing the server sent.
 public struct UpstreamError: Error, CustomStringConvertible {
     public var description: String
 }
@@ -73,12 +93,21 @@ public struct UpstreamError: Error, CustomStringConvertible {
 /// The upstream response, read one SSE line at a time as the job pulls pieces. Used by
 /// one consumer at a time (`AsyncThrowingStream(unfolding:)` never overlaps its calls).
 private final class Upstream: @unchecked Sendable {
+    /// Longest line accepted from the model's server.
+    static let maxLine = 1 << 20
+
     private let request: HTTPClientRequest
     private let timeout: Duration
     private let client: HTTPClient
+    private let logger = Logger(label: "rag.generator")
     private var body: HTTPClientResponse.Body.AsyncIterator?
     private var pending: [UInt8] = []
+    private var consumed = 0
+    private var started = false
+    private var sawEnd = false
     private var finished = false
+    /// A complete (non-streamed) answer, when the server ignored `stream: true`.
+    private var whole: String?
 
     init(request: HTTPClientRequest, timeout: Duration, client: HTTPClient) {
         self.request = request
@@ -88,24 +117,39 @@ private final class Upstream: @unchecked Sendable {
 
     /// The next piece of the answer, or `nil` at the end.
     func next() async throws -> String? {
+        if !started {
+            started = true
+            try await start()
+        }
+        if let answer = whole {
+            whole = nil
+            finished = true
+            return answer.isEmpty ? nil : answer
+        }
         while !finished {
             guard let line = try await nextLine() else {
                 finished = true
+                // A cut connection is not an answer that ended.
+                if !sawEnd { throw UpstreamError(description: "the language model's server ended the answer early") }
                 break
             }
             // `data: {...}` lines carry the chunks; comments, `event:` and blank lines do not.
-            guard line.starts(with: Array("data:".utf8)) else { continue }
+            guard line.starts(with: "data:".utf8) else { continue }
             var payload = line.dropFirst(5)
             if payload.first == 0x20 { payload = payload.dropFirst() }
             if payload.elementsEqual("[DONE]".utf8) {
+                sawEnd = true
                 finished = true
                 break
             }
             guard let chunk = JSONValue.parse(payload) else { continue }
-            if let error = chunk["error"] {
-                throw UpstreamError(description: "the model's server sent an error: \(error["message"]?.stringValue ?? "unknown")")
+            if let error = chunk["error"], error != .null {
+                logger.warning("the language model's server sent an error", metadata: ["error": "\(error)"])
+                throw UpstreamError(description: "the language model's server sent an error")
             }
-            if let content = chunk["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue, !content.isEmpty {
+            let choice = chunk["choices"]?.arrayValue?.first
+            if let reason = choice?["finish_reason"], reason != .null { sawEnd = true }
+            if let content = choice?["delta"]?["content"]?.stringValue, !content.isEmpty {
                 return content
             }
         }
@@ -113,36 +157,89 @@ private final class Upstream: @unchecked Sendable {
         return nil
     }
 
+    /// The next line, whatever ends it (`\n`, `\r\n` or `\r`, as SSE allows).
     private func nextLine() async throws -> ArraySlice<UInt8>? {
-        if body == nil { try await start() }
         while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
-                var line = pending[..<newline]
-                if line.last == 0x0D { line = line.dropLast() }
-                let result = ArraySlice(Array(line))
-                pending.removeSubrange(...newline)
-                return result
+            if let end = pending[consumed...].firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
+                // A `\r` at the end of what has arrived may be the first half of `\r\n`.
+                if pending[end] == 0x0D, end + 1 == pending.count, body != nil {
+                    try await read()
+                    continue
+                }
+                let line = ArraySlice(pending[consumed..<end])
+                consumed = end + 1
+                if pending[end] == 0x0D, consumed < pending.count, pending[consumed] == 0x0A { consumed += 1 }
+                return line
             }
-            guard let chunk = try await body?.next() else {
-                if pending.isEmpty { return nil }
-                defer { pending.removeAll() }
-                return pending[...]
+            if pending.count - consumed > Self.maxLine {
+                throw UpstreamError(description: "the language model's server sent a line longer than 1 MiB")
             }
-            pending.append(contentsOf: chunk.readableBytesView)
+            guard body != nil else {
+                guard consumed < pending.count else { return nil }
+                defer { consumed = pending.count }
+                return ArraySlice(pending[consumed...])
+            }
+            try await read()
         }
+    }
+
+    private func read() async throws {
+        let next: ByteBuffer?
+        do {
+            next = try await body?.next()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            logger.warning("the language model's server broke off the answer", metadata: ["error": "\(error)"])
+            throw UpstreamError(description: "the language model's server ended the answer early")
+        }
+        guard let chunk = next else {
+            body = nil
+            return
+        }
+        // Drop what has been consumed before appending, so the buffer holds about one line.
+        if consumed > 0 {
+            pending.removeFirst(consumed)
+            consumed = 0
+        }
+        pending.append(contentsOf: chunk.readableBytesView)
     }
 
     private func start() async throws {
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .seconds(timeout.components.seconds))
+            response = try await client.execute(request, timeout: .milliseconds(Int64(timeout / .milliseconds(1))))
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            throw UpstreamError(description: "cannot reach the model's server at \(request.url): \(error)")
+            logger.warning(
+                "cannot reach the language model's server", metadata: ["url": "\(Self.redacted(request.url))", "error": "\(error)"])
+            throw UpstreamError(description: "the language model's server could not be reached")
         }
         guard response.status == .ok else {
             let text = String(buffer: (try? await response.body.collect(upTo: 4096)) ?? ByteBuffer())
-            throw UpstreamError(description: "the model's server answered \(response.status.code): \(text.prefix(300))")
+            logger.warning(
+                "the language model's server refused the request",
+                metadata: ["url": "\(Self.redacted(request.url))", "status": "\(response.status.code)", "body": "\(text.prefix(500))"])
+            throw UpstreamError(description: "the language model's server answered \(response.status.code)")
+        }
+        if response.headers.first(name: "content-type")?.lowercased().hasPrefix("application/json") == true {
+            // A server that ignored `stream: true` sends one chat.completion instead.
+            let json = JSONValue.parse((try await response.body.collect(upTo: 16 << 20)).readableBytesView)
+            let message = json?["choices"]?.arrayValue?.first?["message"]?["content"]?.stringValue
+            guard let message else { throw UpstreamError(description: "the language model's server sent no answer") }
+            whole = message
+            return
         }
         body = response.body.makeAsyncIterator()
+    }
+
+    /// The URL without user and password, for logs.
+    private static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "(unparsable URL)" }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "(unparsable URL)"
     }
 }

@@ -56,8 +56,17 @@ public struct AskPipeline: Sendable {
         await withTaskExecutorPreference(globalConcurrentExecutor) { await execute(job) }
     }
 
+    /// Runs the job for a caller that waits for the whole answer (JSON mode), in a task
+    /// of its own registered with the job, so ``Job/cancel()`` stops the generator at once
+    /// (and with a language model, closes its request); cancelling the caller does too.
+    public func runAndWait(_ job: Job) async -> AskOutcome? {
+        let task = Task { await run(job) }
+        job.setTask(task)
+        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+    }
+
     private func execute(_ job: Job) async -> AskOutcome? {
-        job.markRunning(task: nil)
+        job.markRunning()
         let clock = ContinuousClock()
         let start = clock.now
         var docs: [FoundDoc] = []

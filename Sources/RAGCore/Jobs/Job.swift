@@ -26,7 +26,10 @@ public final class Job: Sendable {
     /// Whether a job lives for a connection (cancelled when nobody has read it for the
     /// grace period) or was created through the job API (runs whether read or not).
     public enum Origin: Sendable {
+        /// An SSE or WebSocket stream: resumable, so a reader that leaves has the resume grace.
         case stream
+        /// A stream that cannot be resumed (OpenAI chunks carry no ids): no grace.
+        case unresumableStream
         case api
     }
 
@@ -47,7 +50,8 @@ public final class Job: Sendable {
         var orphanedSince: ContinuousClock.Instant?
         var finishedAt: ContinuousClock.Instant?
         var resumeWaiter: CheckedContinuation<Void, Never>?
-        var task: Task<Void, Never>?
+        /// Cancels the task that generates (the pipeline's, or a waiting JSON caller's).
+        var cancelGeneration: (@Sendable () -> Void)?
         var cancelRequested = false
         var orphanTimer: Task<Void, Never>?
     }
@@ -191,7 +195,7 @@ public final class Job: Sendable {
             state.status = status
             state.finishReason = reason
             state.finishedAt = .now
-            state.task = nil
+            state.cancelGeneration = nil
             state.log.compact()
             defer { state.orphanTimer = nil }
             return (Array(state.signals.values), state.orphanTimer)
@@ -201,16 +205,16 @@ public final class Job: Sendable {
         for signal in ended.signals { signal.fire(.events) }
     }
 
-    func markRunning(task: Task<Void, Never>?) {
+    func markRunning() {
         state.withLock { state in
             if state.status == .queued { state.status = .running }
-            if let task { state.task = task }
         }
     }
 
-    func setTask(_ task: Task<Void, Never>) {
+    /// The task generating this job: ``cancel()`` cancels it at once.
+    func setTask<Success>(_ task: Task<Success, Never>) {
         let cancelNow = state.withLock { state -> Bool in
-            state.task = task
+            state.cancelGeneration = { task.cancel() }
             return state.cancelRequested
         }
         if cancelNow { task.cancel() }
@@ -270,13 +274,13 @@ public final class Job: Sendable {
 
     /// Cancels generation; the job ends with `done` and `finish_reason` `cancelled`.
     public func cancel() throws(JobControlError) {
-        let task = try state.withLock { state throws(JobControlError) -> Task<Void, Never>? in
+        let cancelGeneration = try state.withLock { state throws(JobControlError) -> (@Sendable () -> Void)? in
             if state.status.isFinished { throw .finished(state.status) }
             state.cancelRequested = true
-            return state.task
+            return state.cancelGeneration
         }
-        if let task {
-            task.cancel()
+        if let cancelGeneration {
+            cancelGeneration()
         } else {
             // Nothing is generating (not started yet): end it here.
             finish(
@@ -287,12 +291,12 @@ public final class Job: Sendable {
 
     /// Ends a live job with an `error` event (server shutdown, failures).
     public func fail(code: String, message: String) {
-        let task = state.withLock { state -> Task<Void, Never>? in
+        let cancelGeneration = state.withLock { state -> (@Sendable () -> Void)? in
             state.cancelRequested = true
-            return state.task
+            return state.cancelGeneration
         }
         finish(.failed, reason: .error, kind: .error, payload: EventPayload.error(code: code, message: message))
-        task?.cancel()
+        cancelGeneration?()
     }
 }
 

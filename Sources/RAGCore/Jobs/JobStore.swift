@@ -46,7 +46,7 @@ public final class JobStore: Sendable {
         } while jobs.withLock({ $0[id] != nil })
         let job = Job(
             id: id, question: question, topK: topK, origin: origin, limits: settings.limits,
-            resumeGrace: origin == .stream ? settings.resumeGrace : nil)
+            resumeGrace: origin == .stream ? settings.resumeGrace : origin == .unresumableStream ? .zero : nil)
         let overflow = jobs.withLock { jobs -> Bool in
             jobs[id] = job
             return jobs.count > settings.maxJobs

@@ -13,13 +13,21 @@ import RAGCore
 /// chunks. Errors have OpenAI's shape: `{"error": {"message", "type", "code", "param"}}`.
 struct ChatCompletionRoutes {
     static let model = "rag"
+    /// Passages retrieved per question (the ask API's default; OpenAI has no such parameter).
+    static let topK = 5
 
     let state: ServiceState
 
     func register(on router: Router<RAGRequestContext>) {
         router.route("/v1/models", [.get: models])
         router.route("/v1/models/{model}", [.get: model])
-        router.route("/v1/chat/completions", [.post: openAIErrors(complete)])
+        // Off the event loop: extraction and the JSON answers' retrieval take milliseconds of CPU.
+        router.route("/v1/chat/completions", [.post: offEventLoop(complete)])
+    }
+
+    /// Whether `path` is one of these routes (their errors take OpenAI's shape).
+    static func serves(_ path: String) -> Bool {
+        path.hasPrefix("/v1/chat/") || path == "/v1/models" || path.hasPrefix("/v1/models/")
     }
 
     // MARK: - Models
@@ -59,13 +67,13 @@ struct ChatCompletionRoutes {
         case .text where completion.stream:
             return try stream(completion.question, context: context)
         case .text:
-            let outcome = try await ask(completion.question)
+            let outcome = try await Asking(state: state).answer(completion.question, k: Self.topK, context: context)
             return try Self.completion(
                 content: outcome.answer, question: completion.question, id: "chatcmpl-\(outcome.jobID)",
                 finishReason: ChatCompletionChunks.openAIReason(outcome.finishReason), citations: outcome.citations)
         case .jsonObject:
             // JSON mode without a schema: the answer and its citations as one object.
-            let outcome = try await ask(completion.question)
+            let outcome = try await Asking(state: state).answer(completion.question, k: Self.topK, context: context)
             let object = JSONValue.object([
                 "answer": .string(outcome.answer),
                 "citations": try JSONValue.parse(JSONCoding.data(outcome.citations)) ?? .array([]),
@@ -131,39 +139,23 @@ struct ChatCompletionRoutes {
         }
     }
 
-    private func ask(_ question: String) async throws -> AskOutcome {
-        let job = state.jobs.create(question: question, topK: 5, origin: .api)
-        state.pipeline.announce(job)
-        guard let outcome = await state.pipeline.run(job) else {
-            throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
-        }
-        return outcome
-    }
-
-    /// The ask as a stream of chunks; a client that leaves stops it after the resume grace.
+    /// The ask as a stream of chunks. It cannot be resumed (chunks carry no ids), so a
+    /// client that leaves cancels it at once instead of after the resume grace.
     private func stream(_ question: String, context: RAGRequestContext) throws -> Response {
-        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
-        let job = state.jobs.create(question: question, topK: 5, origin: .stream)
-        state.pipeline.announce(job)
-        let pipeline = state.pipeline
-        var writer = EventStreams(state: state).writer(job: job, after: 0, slot: slot, context: context)
-        writer.framing = .chatCompletion(
-            ChatCompletionChunks(id: "chatcmpl-\(job.id)", created: Self.now, model: Self.model))
-        writer.onFirstWrite = { pipeline.start(job) }
-        return writer.response()
+        try Asking(state: state).stream(question, k: Self.topK, context: context) { job in
+            .chatCompletion(ChatCompletionChunks(id: "chatcmpl-\(job.id)", created: Self.now, model: Self.model))
+        }
     }
 
     private func extract(schema: JSONValue, question: String) async throws -> JSONValue {
-        let service = ExtractionService(
-            index: state.index, retriever: state.pipeline.retriever, maxQuery: state.settings.maxQuestion)
+        let request = JSONValue.object(["schema": schema, "query": .string(question)])
+        let result: ExtractionResult
         do {
-            let result = try await withTaskExecutorPreference(globalConcurrentExecutor) {
-                try await service.extract(json: .object(["schema": schema, "query": .string(question)]))
-            }
-            return result.json["data"] ?? .null
-        } catch let error as ExtractionError {
+            result = try await ExtractRoutes(state: state).service.extract(json: request)
+        } catch {
             throw APIError(error)
         }
+        return result.json["data"] ?? .null
     }
 
     /// Content that is complete at once: one `chat.completion`, or (if a stream was asked
@@ -222,18 +214,17 @@ struct ChatCompletionRoutes {
     }
 }
 
-/// The handler, with its errors in OpenAI's shape: the contract's error object already has
-/// `code` and `message`; OpenAI's clients also read `type` (and `param`).
-private func openAIErrors(_ handler: @escaping Handler) -> Handler {
-    { request, context in
-        do {
-            return try await handler(request, context)
-        } catch var error as APIError {
-            if error.extra["type"] == nil {
-                error.extra["type"] = .string(error.status.code >= 500 ? "server_error" : "invalid_request_error")
-            }
-            if error.extra["param"] == nil { error.extra["param"] = .null }
-            throw error
+extension APIError {
+    /// OpenAI's error shape: the contract's error object already has `code` and `message`;
+    /// OpenAI's clients also read `type` (and `param`).
+    var openAIShaped: APIError {
+        var error = self
+        if error.extra["type"] == nil {
+            error.extra["type"] = .string(status.code >= 500 ? "server_error" : "invalid_request_error")
         }
+        if error.extra["param"] == nil { error.extra["param"] = .null }
+        return error
     }
+
+    var isOpenAIShaped: Bool { extra["type"] != nil && extra["param"] != nil }
 }

@@ -34,20 +34,41 @@ struct AskRoutes {
     }
 
     private func ask(_ question: String, k: Int, json: Bool, context: RAGRequestContext) async throws -> Response {
-        if json {
-            let job = state.jobs.create(question: question, topK: k, origin: .api)
-            state.pipeline.announce(job)
-            guard let outcome = await state.pipeline.run(job) else {
-                throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
-            }
-            return try JSONResponse.make(outcome)
-        }
-        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
-        let job = state.jobs.create(question: question, topK: k, origin: .stream)
+        let asking = Asking(state: state)
+        if json { return try JSONResponse.make(try await asking.answer(question, k: k, context: context)) }
+        return try asking.stream(question, k: k, context: context)
+    }
+}
+
+/// Asks as the routes answer them: complete (JSON) or streamed. Every ask is a job.
+struct Asking {
+    let state: ServiceState
+
+    /// The whole answer. A client that leaves before it is written cancels the job, which
+    /// stops its generation (and closes a language model's request).
+    func answer(_ question: String, k: Int, context: RAGRequestContext) async throws -> AskOutcome {
+        let job = state.jobs.create(question: question, topK: k, origin: .api)
         state.pipeline.announce(job)
+        await ConnectionWatch.watch(context.channel) { try? job.cancel() }
+        defer { ConnectionWatch.stopWatching(context.channel) }
+        guard let outcome = await state.pipeline.runAndWait(job) else {
+            throw APIError(.internalServerError, "generation_failed", "The answer could not be generated.")
+        }
+        return outcome
+    }
+
+    /// The answer as a stream: rag's resumable events, or another framing for the new job
+    /// (whose stream then cannot be resumed, so a reader that leaves cancels it at once).
+    func stream(
+        _ question: String, k: Int, context: RAGRequestContext, framing: ((Job) -> EventFraming)? = nil
+    ) throws -> Response {
+        guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
         let pipeline = state.pipeline
+        let job = state.jobs.create(question: question, topK: k, origin: framing == nil ? .stream : .unresumableStream)
         var writer = EventStreams(state: state).writer(job: job, after: 0, slot: slot, context: context)
-        // Retrieval starts once the first bytes (`searching`) are on their way.
+        writer.framing = framing?(job) ?? .events
+        pipeline.announce(job)
+        // Retrieval starts once the first bytes are on their way.
         writer.onFirstWrite = { pipeline.start(job) }
         return writer.response()
     }

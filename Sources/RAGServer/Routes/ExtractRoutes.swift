@@ -12,7 +12,7 @@ struct ExtractRoutes {
         router.route("/v1/extract/batch", [.post: offEventLoop(batch)])
     }
 
-    private var service: ExtractionService {
+    var service: ExtractionService {
         ExtractionService(index: state.index, retriever: state.pipeline.retriever, maxQuery: state.settings.maxQuestion)
     }
 

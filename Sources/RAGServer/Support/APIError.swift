@@ -25,6 +25,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        // The OpenAI-compatible routes answer in OpenAI's shape, whatever failed.
+        if ChatCompletionRoutes.serves(request.uri.path), !isOpenAIShaped { return try openAIShaped.response(from: request, context: context) }
         var headers = self.headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -43,7 +43,7 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveBuffers)
             try channel.pipeline.syncOperations.addHandler(RequestLineGuard(streamsFull: streamsFull), position: .first)
             try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
-            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(ConnectionWatch(), position: .first)
             try channel.pipeline.syncOperations.addHandler(
                 IdleStateHandler(allTimeout: Self.idleTimeout), position: .first)
             return value
@@ -125,14 +125,11 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    /// Whether a well-formed request line targets `/v1/ws` (with or without a query).
+    /// Whether a well-formed request line targets `/v1/ws`.
     private static func targetsWebSocket(_ line: ArraySlice<UInt8>) -> Bool {
-        let path = Array("/v1/ws".utf8)
         guard let space = line.firstIndex(of: 0x20) else { return false }
-        let target = line[(space + 1)...]
-        guard target.starts(with: path) else { return false }
-        let after = target.dropFirst(path.count).first
-        return after == 0x20 || after == UInt8(ascii: "?")
+        let target = line[(space + 1)...].prefix { $0 != 0x20 }
+        return WebSocketAdmission.targetsSocket(target)
     }
 
     /// `METHOD SP target SP HTTP/1.x`, the only shape the HTTP/1 parser accepts.
@@ -157,15 +154,52 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// Closes the connection when `IdleStateHandler` reports it idle.
-final class IdleConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
+/// Closes the connection when `IdleStateHandler` reports it idle, and tells a waiting
+/// request when the client has closed its side.
+///
+/// Hummingbird allows half-closed connections and does not cancel a handler whose client
+/// has gone, so a JSON ask would otherwise generate to the end (with a language model,
+/// paying for every token) for a client that already left. A client that leaves closes its
+/// side (FIN); here that becomes a callback the waiting request registers.
+final class ConnectionWatch: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+
+    private var inputClosed = false
+    private var onInputClosed: (@Sendable () -> Void)?
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed { clientLeft() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clientLeft()
+        context.fireChannelInactive()
+    }
+
+    private func clientLeft() {
+        inputClosed = true
+        let callback = onInputClosed
+        onInputClosed = nil
+        callback?()
+    }
+
+    /// Calls `action` (on the event loop) once the client closes its side, at once if it
+    /// already has, until ``stopWatching(_:)``. One request at a time per connection.
+    static func watch(_ channel: any Channel, _ action: @escaping @Sendable () -> Void) async {
+        try? await channel.eventLoop.submit {
+            guard let watch = try? channel.pipeline.syncOperations.handler(type: ConnectionWatch.self) else { return }
+            if watch.inputClosed { action() } else { watch.onInputClosed = action }
+        }.get()
+    }
+
+    static func stopWatching(_ channel: any Channel) {
+        channel.eventLoop.execute {
+            (try? channel.pipeline.syncOperations.handler(type: ConnectionWatch.self))?.onInputClosed = nil
         }
     }
 }

@@ -38,7 +38,14 @@ final class WebSocketAdmission: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return path == "/v1/ws" && head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
+        targetsSocket(head.uri.utf8) && head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
+    }
+
+    /// Whether a request target routes to `/v1/ws`: the router ignores empty path segments,
+    /// so `//v1/ws/` does too.
+    static func targetsSocket(_ target: some Collection<UInt8>) -> Bool {
+        let path = target.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        let segments = path.split(separator: UInt8(ascii: "/"))
+        return segments.count == 2 && segments[0].elementsEqual("v1".utf8) && segments[1].elementsEqual("ws".utf8)
     }
 }
