@@ -72,6 +72,20 @@ struct OpenAIGeneratorTests {
         #expect(upstream.written < 100, "the model's server stopped writing")
     }
 
+    @Test("A chat completion stream cannot be resumed: its client leaving closes the model's request at once")
+    func chatStreamClientLeaves() async throws {
+        let upstream = try await FakeModelServer(pieces: Array(repeating: "word ", count: 100), delay: .milliseconds(100))
+        // The resume grace (10 s here) is for streams that can be resumed; chunks cannot.
+        let server = try await TestServer(configure: { $0.resumeGrace = .seconds(10) }, generator: upstream.generator(model: "slow"))
+        let connection = try RawConnection(port: server.port)
+        let body = Array(#"{"model":"rag","stream":true,"messages":[{"role":"user","content":"\#(Self.question)"}]}"#.utf8)
+        try connection.request("POST", "/v1/chat/completions", headers: [("Content-Type", "application/json")], body: body)
+        #expect(await server.eventually { upstream.written >= 2 })
+        connection.shutdown()
+        #expect(await server.eventually(timeout: 3) { upstream.closedByClient })
+        #expect(upstream.written < 100)
+    }
+
     @Test("Lines ended by CRLF or CR are read; a JSON answer to a stream request is taken whole")
     func upstreamVariants() async throws {
         let pieces = ["Backpressure ", "slows ", "producers ", "[1]."]
@@ -90,7 +104,8 @@ struct OpenAIGeneratorTests {
         let server = try await TestServer(generator: upstream.generator(model: "cut"))
         let events = try await server.ask(Self.question).all()
         #expect(events.last?.event == "error")
-        #expect((events.last?.data["message"] as? String ?? "").contains("ended the answer early"))
+        let message = events.last?.data["message"] as? String ?? ""
+        #expect(message.contains("ended the answer early"))
     }
 
     @Test("A failing model's server ends the stream with an error event")

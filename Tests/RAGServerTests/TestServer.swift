@@ -3,6 +3,7 @@ import Logging
 import RAGCore
 import RAGServer
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The real server on a loopback port, over a temporary index with a few documents.
@@ -123,13 +124,37 @@ final class TestServer: @unchecked Sendable {
     }
 }
 
-/// A retriever that takes its time, to see what happens while retrieval runs.
-struct SlowRetriever: Retrieving {
+/// Opened by a test to let retrieval go on; until then every retrieval waits.
+final class RetrievalGate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let openNow = state.withLock { state -> Bool in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if openNow { continuation.resume() }
+        }
+    }
+}
+
+/// The built-in retriever behind a ``RetrievalGate``.
+struct GatedRetriever: Retrieving {
     let inner: Retriever
-    let delay: Duration
+    let gate: RetrievalGate
 
     func retrieve(_ question: String, limit: Int) async throws -> (passages: [RetrievedPassage], terms: Retriever.WeightedTerms) {
-        try await Task.sleep(for: delay)
+        await gate.wait()
         return try await inner.retrieve(question, limit: limit)
     }
 }
