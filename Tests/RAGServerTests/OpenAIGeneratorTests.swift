@@ -98,6 +98,20 @@ struct OpenAIGeneratorTests {
         }
     }
 
+    @Test("A model that stops at its token limit ends the answer with finish_reason length, here and in chat completions")
+    func lengthLimit() async throws {
+        let upstream = try await FakeModelServer(pieces: ["Backpressure ", "slows"], finishReason: "length")
+        let server = try await TestServer(generator: upstream.generator(model: "short"))
+        let events = try await server.ask(Self.question).all()
+        expectComplete(events)
+        #expect(events.done?["finish_reason"] as? String == "length")
+        #expect(events.done?["answer"] as? String == "Backpressure slows")
+        let completion = try await server.request(
+            "POST", "/v1/chat/completions", json: ["model": "rag", "messages": [["role": "user", "content": Self.question]]])
+        let choice = (completion.object["choices"] as? [[String: Any]])?.first
+        #expect(choice?["finish_reason"] as? String == "length")
+    }
+
     @Test("An answer cut before its end is an error, not a short answer")
     func upstreamCut() async throws {
         let upstream = try await FakeModelServer(pieces: ["Backpressure ", "slows "], style: .cut)
@@ -151,7 +165,7 @@ final class FakeModelServer: Sendable {
 
     init(
         pieces: [String], delay: Duration = .milliseconds(5), status: HTTPResponse.Status = .ok,
-        style: Style = .events(lineEnding: "\n")
+        style: Style = .events(lineEnding: "\n"), finishReason: String = "stop"
     ) async throws {
         self.pieces = pieces
         let record = self.record
@@ -187,6 +201,13 @@ final class FakeModelServer: Sendable {
                             try await Task.sleep(for: delay)
                         }
                         if case .cut = style { throw CancellationError() }  // the connection is dropped
+                        let last = JSONValue.object([
+                            "object": .string("chat.completion.chunk"),
+                            "choices": .array([
+                                .object(["index": .number(0), "delta": .object([:]), "finish_reason": .string(finishReason)])
+                            ]),
+                        ])
+                        try await writer.write(ByteBuffer(string: "data: \(try JSONCoding.string(last))\(end)\(end)"))
                         try await writer.write(ByteBuffer(string: "data: [DONE]\(end)\(end)"))
                         try await writer.finish(nil)
                     } catch {

@@ -17,6 +17,16 @@ public protocol Generator: Sendable {
     func generate(_ input: GenerationInput) -> AsyncThrowingStream<String, any Error>
 }
 
+/// Thrown by a generator at the end of an answer that its own limit cut short (a language
+/// model's token limit): the pieces so far are the answer, and it ends with `reason`.
+public struct GenerationStopped: Error, Sendable {
+    public var reason: FinishReason
+
+    public init(reason: FinishReason) {
+        self.reason = reason
+    }
+}
+
 /// Why an answer ended.
 public enum FinishReason: String, Codable, Sendable {
     case stop

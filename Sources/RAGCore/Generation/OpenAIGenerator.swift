@@ -105,6 +105,8 @@ private final class Upstream: @unchecked Sendable {
     private var consumed = 0
     private var started = false
     private var sawEnd = false
+    /// The model's own `finish_reason`, when it sent one.
+    private var upstreamReason: String?
     private var finished = false
     /// A complete (non-streamed) answer, when the server ignored `stream: true`.
     private var whole: String?
@@ -148,12 +150,20 @@ private final class Upstream: @unchecked Sendable {
                 throw UpstreamError(description: "the language model's server sent an error")
             }
             let choice = chunk["choices"]?.arrayValue?.first
-            if let reason = choice?["finish_reason"], reason != .null { sawEnd = true }
+            if let reason = choice?["finish_reason"], reason != .null {
+                sawEnd = true
+                upstreamReason = reason.stringValue
+            }
             if let content = choice?["delta"]?["content"]?.stringValue, !content.isEmpty {
                 return content
             }
         }
         body = nil  // ends the request if the server kept it open
+        // The model stopped at its token limit: the answer ends with `length`, not `stop`.
+        if upstreamReason == "length" {
+            upstreamReason = nil
+            throw GenerationStopped(reason: .length)
+        }
         return nil
     }
 

@@ -105,6 +105,9 @@ public struct AskPipeline: Sendable {
             }
             if job.isCancelRequested { reason = .cancelled }
             return finish(job, reason: reason, docs: docs, passages: passages, retrieval: retrievalDuration, started: start)
+        } catch let stopped as GenerationStopped {
+            let reason = job.isCancelRequested ? .cancelled : stopped.reason
+            return finish(job, reason: reason, docs: docs, passages: passages, retrieval: retrievalDuration, started: start)
         } catch is CancellationError {
             return finish(job, reason: .cancelled, docs: docs, passages: passages, retrieval: retrievalDuration, started: start)
         } catch {
