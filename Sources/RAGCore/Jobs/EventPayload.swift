@@ -41,7 +41,7 @@ public struct FoundDoc: Codable, Sendable, Equatable {
 }
 
 /// The JSON payloads of job events: one line each, as SSE `data:` requires.
-enum EventPayload {
+public enum EventPayload {
     private struct Found: Encodable {
         var stage = "found"
         var message: String
@@ -108,6 +108,14 @@ enum EventPayload {
         JSONString.appendEscaped(text, to: &out)
         out.append(contentsOf: #""}"#.utf8)
         return out
+    }
+
+    /// The JSON string literal (quoted, escaped) of a ``token(_:)`` payload's text, for
+    /// framings that put the text in other JSON without decoding and encoding it again.
+    public static func tokenLiteral(_ payload: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let open = #"{"text":"#.utf8.count
+        guard payload.count > open + 1, payload.starts(with: #"{"text":"#.utf8) else { return nil }
+        return payload.dropFirst(open).dropLast()
     }
 }
 

@@ -55,8 +55,8 @@ public final class JobStore: Sendable {
         return job
     }
 
-    /// Twelve random hex digits (48 bits).
-    static func randomID() -> String {
+    /// Twelve random hex digits (48 bits): a job's id, or another one of the same kind.
+    public static func randomID() -> String {
         withUnsafeBytes(of: UInt64.random(in: .min ... .max)) { $0.prefix(6).hexString }
     }
 

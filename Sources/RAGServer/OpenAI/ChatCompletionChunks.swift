@@ -27,14 +27,9 @@ struct ChatCompletionChunks: Sendable {
         case .progress:
             return
         case .token:
-            // The payload is `{"text":"…"}`: its string literal, already escaped, is the content.
-            let open = #"{"text":"#.utf8.count
-            guard payload.count > open + 1 else { return }
-            buffer.writeString(prefix)
-            buffer.writeString(#"{"content":"#)
-            buffer.writeBytes(payload.dropFirst(open).dropLast())
-            buffer.writeString(#"},"finish_reason":null}]}"#)
-            buffer.writeString("\n\n")
+            // The token's text, already a JSON string literal, is the content as it is.
+            guard let literal = EventPayload.tokenLiteral(payload) else { return }
+            writeDelta(contentLiteral: literal, into: &buffer)
         case .done:
             let reason = JSONValue.parse(payload)?["finish_reason"]?.stringValue.flatMap(FinishReason.init(rawValue:))
             writeEnd(reason: Self.openAIReason(reason ?? .stop), into: &buffer)
@@ -58,9 +53,13 @@ struct ChatCompletionChunks: Sendable {
         var literal: [UInt8] = [0x22]
         JSONString.appendEscaped(content, to: &literal)
         literal.append(0x22)
+        writeDelta(contentLiteral: literal[...], into: &buffer)
+    }
+
+    private func writeDelta(contentLiteral: ArraySlice<UInt8>, into buffer: inout ByteBuffer) {
         buffer.writeString(prefix)
         buffer.writeString(#"{"content":"#)
-        buffer.writeBytes(literal)
+        buffer.writeBytes(contentLiteral)
         buffer.writeString(#"},"finish_reason":null}]}"#)
         buffer.writeString("\n\n")
     }

@@ -76,7 +76,7 @@ struct ChatCompletionRoutes {
             let outcome = try await Asking(state: state).answer(completion.question, k: Self.topK, context: context)
             let object = JSONValue.object([
                 "answer": .string(outcome.answer),
-                "citations": try JSONValue.parse(JSONCoding.data(outcome.citations)) ?? .array([]),
+                "citations": try Self.json(outcome.citations),
             ])
             return try whole(
                 content: String(decoding: try JSONCoding.data(object), as: UTF8.self), completion: completion,
@@ -85,7 +85,7 @@ struct ChatCompletionRoutes {
             let data = try await extract(schema: schema, question: completion.question)
             return try whole(
                 content: String(decoding: try JSONCoding.data(data), as: UTF8.self), completion: completion,
-                id: "chatcmpl-\(UUID().uuidString.lowercased().prefix(12))")
+                id: "chatcmpl-\(JobStore.randomID())")
         }
     }
 
@@ -199,11 +199,16 @@ struct ChatCompletionRoutes {
             ]),
         ]
         // The passages the answer's [n] markers point to: an extension OpenAI clients keep.
-        if let citations { object["citations"] = try JSONValue.parse(JSONCoding.data(citations)) }
+        if let citations { object["citations"] = try json(citations) }
         return try JSONResponse.make(JSONValue.object(object))
     }
 
     private static var now: Int { Int(Date().timeIntervalSince1970) }
+
+    /// Citations as they are in `/v1/ask` answers (the same encoder), as a JSON value.
+    private static func json(_ citations: [Citation]) throws -> JSONValue {
+        try JSONValue.parse(JSONCoding.data(citations)) ?? .array([])
+    }
 
     // MARK: - Errors
 
@@ -225,6 +230,4 @@ extension APIError {
         if error.extra["param"] == nil { error.extra["param"] = .null }
         return error
     }
-
-    var isOpenAIShaped: Bool { extra["type"] != nil && extra["param"] != nil }
 }

@@ -26,10 +26,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         // The OpenAI-compatible routes answer in OpenAI's shape, whatever failed.
-        if ChatCompletionRoutes.serves(request.uri.path), !isOpenAIShaped { return try openAIShaped.response(from: request, context: context) }
-        var headers = self.headers
+        let error = ChatCompletionRoutes.serves(request.uri.path) ? openAIShaped : self
+        var headers = error.headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
     }
 
     /// The JSON body.
