@@ -148,4 +148,21 @@ struct IndexTests {
         #expect(try await index.reader.document(id: "batch/b") == nil)
         #expect(try await index.reader.document(id: "batch/a") == nil)
     }
+
+    @Test("A new index has 16 KB pages; an index made with 4 KB pages keeps them and still works")
+    func pageSize() async throws {
+        #expect(try await index.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16384)
+
+        let path = folder.url.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try await old.write { db in
+            try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE placeholder (x)")
+        }
+        try old.close()
+        let reopened = try SearchIndex(path: path)
+        try await reopened.writer.write(
+            try DocumentParser().parse(DocumentInput(id: "old/a.txt", format: .text, text: "Pages\n\nOld pages still index.")))
+        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        #expect(try await reopened.reader.search("pages", limit: 5).map(\.docID) == ["old/a.txt"])
+    }
 }

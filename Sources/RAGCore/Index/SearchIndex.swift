@@ -26,8 +26,13 @@ public final class SearchIndex: Sendable {
             guard rag_fts_register(UnsafeMutableRawPointer(db.sqliteConnection)) == 0 else {
                 throw DatabaseError(message: "cannot register the ragcjk FTS5 tokenizer")
             }
+            // 16 KB pages (SQLite's default is 4 KB): a document's compressed content
+            // spans a quarter of the overflow pages and a write a quarter of the WAL frames.
+            // An ingest of python3-doc took 8% less CPU; searches were as fast (A/B, one
+            // session). It only applies to a new file: an existing index keeps its pages.
             try db.execute(
                 sql: """
+                    PRAGMA page_size = 16384;
                     PRAGMA synchronous = NORMAL;
                     PRAGMA temp_store = MEMORY;
                     PRAGMA cache_size = -262144;

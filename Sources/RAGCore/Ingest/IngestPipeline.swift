@@ -30,6 +30,7 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
         let finishedWorkers = Atomic<Int>(0)
         for _ in 0..<workers {
             Thread.detachNewThread { [self] in
+                Self.lowerThreadPriority()
                 while true {
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard index < items.count, queue.push(produce(items[index])) else { break }
@@ -48,6 +49,23 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
                 }
             }
         }
+    }
+}
+
+extension IngestPipeline {
+    /// How much lower than the writer the producers run (a nice increment).
+    ///
+    /// With more threads than cores, equal priorities let the writer fall a full queue
+    /// behind, and it then wrote those documents alone after the last parse: about 0.1 s
+    /// of a 1.6 s python3-doc ingest with one core idle. Preferred, it keeps the queue
+    /// short (batches still form while it writes) and ends with the producers.
+    static var producerNice: Int32 { 5 }
+
+    /// Lowers the calling thread's priority only: on Linux the nice value is per thread.
+    private static func lowerThreadPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, producerNice)
+        #endif
     }
 }
 
