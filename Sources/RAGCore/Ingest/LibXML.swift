@@ -28,40 +28,40 @@ enum LibXML {
     /// Parses UTF-8 HTML with libxml2's HTML parser in recover mode.
     static func parseHTML(_ utf8: [UInt8]) throws(IngestError) -> ExtractedText {
         prepareThread()
-        let extractor = MarkupExtractor(dialect: .html)
         var sax = htmlSAXHandler()
         sax.startElement = { ctx, name, attributes in
             guard let ctx, let name else { return }
-            let extractor = Unmanaged<MarkupExtractor>.fromOpaque(ctx).takeUnretainedValue()
-            extractor.start(name: name, namespace: nil, attributes: HTMLAttributes(pairs: attributes))
+            ctx.extractor.pointee.start(name: name, namespace: nil, attributes: HTMLAttributes(pairs: attributes))
         }
         sax.endElement = { ctx, _ in
-            guard let ctx else { return }
-            Unmanaged<MarkupExtractor>.fromOpaque(ctx).takeUnretainedValue().end()
+            ctx?.extractor.pointee.end()
         }
         let characters: charactersSAXFunc = { ctx, bytes, count in
             guard let ctx, let bytes, count > 0 else { return }
-            Unmanaged<MarkupExtractor>.fromOpaque(ctx).takeUnretainedValue()
-                .characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+            ctx.extractor.pointee.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
         }
         sax.characters = characters
         sax.ignorableWhitespace = characters
         sax.cdataBlock = characters
 
-        let parsed: Bool = utf8.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                .assumingMemoryBound(to: CChar.self)
-            guard let ctxt = htmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else { return false }
-            defer { htmlFreeParserCtxt(ctxt) }
-            ctxt.pointee.sax.pointee = sax
-            ctxt.pointee.userData = Unmanaged.passUnretained(extractor).toOpaque()
-            if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
-            let options =
-                HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-                | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
-            htmlCtxtUseOptions(ctxt, Int32(options))
-            _ = htmlParseDocument(ctxt)
-            return true
+        var extractor = MarkupExtractor(dialect: .html)
+        let parsed: Bool = withUnsafeMutablePointer(to: &extractor) { extractor in
+            utf8.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self)
+                guard let ctxt = htmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else { return false }
+                defer { htmlFreeParserCtxt(ctxt) }
+                ctxt.pointee.sax.pointee = sax
+                // Valid for the parse: the callbacks only run inside htmlParseDocument below.
+                ctxt.pointee.userData = UnsafeMutableRawPointer(extractor)
+                if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
+                let options =
+                    HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+                    | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
+                htmlCtxtUseOptions(ctxt, Int32(options))
+                _ = htmlParseDocument(ctxt)
+                return true
+            }
         }
         if !parsed { throw .malformed("the HTML parser could not start") }
         return extractor.finish()
@@ -88,7 +88,6 @@ enum LibXML {
     /// no recovery (a malformed document is an error with its line).
     static func parseXML(_ utf8: [UInt8]) throws(IngestError) -> ExtractedText {
         prepareThread()
-        let extractor = MarkupExtractor()
         var sax = xmlSAXHandler()
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         // Internal DTD subsets and internal entities go through libxml2's own SAX2 code,
@@ -102,14 +101,14 @@ enum LibXML {
             if let ctx, let entity, entity.pointee.etype != XML_INTERNAL_GENERAL_ENTITY,
                 entity.pointee.etype != XML_INTERNAL_PREDEFINED_ENTITY
             {
-                XMLParseState.from(ctx).externalEntityRequested = true
+                XMLParseState.from(ctx).pointee.externalEntityRequested = true
             }
             return entity
         }
         sax.getParameterEntity = { ctx, name in
             let entity = xmlSAX2GetParameterEntity(ctx, name)
             if let ctx, let entity, entity.pointee.etype != XML_INTERNAL_PARAMETER_ENTITY {
-                XMLParseState.from(ctx).externalEntityRequested = true
+                XMLParseState.from(ctx).pointee.externalEntityRequested = true
             }
             return entity
         }
@@ -120,61 +119,65 @@ enum LibXML {
             guard let ctx else { return nil }
             let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
             if let state = ctxt.pointee._private {
-                Unmanaged<XMLParseState>.fromOpaque(state).takeUnretainedValue().externalEntityRequested = true
+                state.assumingMemoryBound(to: XMLParseState.self).pointee.externalEntityRequested = true
             }
             return nil
         }
         sax.startElementNs = { ctx, localName, _, uri, _, _, attributeCount, _, attributes in
             guard let ctx, let localName else { return }
-            let extractor = XMLParseState.from(ctx).extractor
-            extractor.start(
-                name: localName, namespace: uri.map { extractor.names.entry($0).string },
+            let state = XMLParseState.from(ctx)
+            let namespace = uri.map { state.pointee.extractor.names.entry($0).string }
+            state.pointee.extractor.start(
+                name: localName, namespace: namespace,
                 attributes: XMLAttributes(pointer: attributes, count: Int(attributeCount)))
         }
         sax.endElementNs = { ctx, _, _, _ in
             guard let ctx else { return }
-            XMLParseState.from(ctx).extractor.end()
+            XMLParseState.from(ctx).pointee.extractor.end()
         }
         let characters: charactersSAXFunc = { ctx, bytes, count in
             guard let ctx, let bytes, count > 0 else { return }
             let state = XMLParseState.from(ctx)
             // Entities can expand a small document into gigabytes of text (one large
             // entity used many times slips under libxml2's own checks): stop at a budget.
-            state.textBytes += Int(count)
-            if state.textBytes > state.textBudget {
-                state.expansionExceeded = true
+            state.pointee.textBytes += Int(count)
+            if state.pointee.textBytes > state.pointee.textBudget {
+                state.pointee.expansionExceeded = true
                 xmlStopParser(ctx.assumingMemoryBound(to: xmlParserCtxt.self))
                 return
             }
-            state.extractor.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+            state.pointee.extractor.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
         }
         sax.characters = characters
         sax.cdataBlock = characters
 
-        let state = XMLParseState(extractor: extractor, textBudget: max(utf8.count * 4, 4 << 20))
-        let failure: XMLFailure? = utf8.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                .assumingMemoryBound(to: CChar.self)
-            guard let ctxt = xmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else {
-                return XMLFailure(code: -1, message: "the XML parser could not start", line: 0)
+        var state = XMLParseState(extractor: MarkupExtractor(), textBudget: max(utf8.count * 4, 4 << 20))
+        let failure: XMLFailure? = withUnsafeMutablePointer(to: &state) { state in
+            utf8.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self)
+                guard let ctxt = xmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else {
+                    return XMLFailure(code: -1, message: "the XML parser could not start", line: 0)
+                }
+                defer {
+                    if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+                    ctxt.pointee.myDoc = nil
+                    xmlFreeParserCtxt(ctxt)
+                }
+                ctxt.pointee.sax.pointee = sax
+                // Valid for the parse: the callbacks only run inside xmlParseDocument below.
+                ctxt.pointee._private = UnsafeMutableRawPointer(state)
+                if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
+                let options =
+                    XML_PARSE_NOENT.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
+                    | XML_PARSE_NOWARNING.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue
+                xmlCtxtUseOptions(ctxt, Int32(options))
+                _ = xmlParseDocument(ctxt)
+                if ctxt.pointee.wellFormed != 0 { return nil }
+                let error = ctxt.pointee.lastError
+                let message = error.message.map { String(cString: $0).trimmed } ?? "not well-formed"
+                return XMLFailure(code: Int32(error.code), message: message, line: Int32(error.line))
             }
-            defer {
-                if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
-                ctxt.pointee.myDoc = nil
-                xmlFreeParserCtxt(ctxt)
-            }
-            ctxt.pointee.sax.pointee = sax
-            ctxt.pointee._private = Unmanaged.passUnretained(state).toOpaque()
-            if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
-            let options =
-                XML_PARSE_NOENT.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
-                | XML_PARSE_NOWARNING.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue
-            xmlCtxtUseOptions(ctxt, Int32(options))
-            _ = xmlParseDocument(ctxt)
-            if ctxt.pointee.wellFormed != 0 { return nil }
-            let error = ctxt.pointee.lastError
-            let message = error.message.map { String(cString: $0).trimmed } ?? "not well-formed"
-            return XMLFailure(code: Int32(error.code), message: message, line: Int32(error.line))
         }
         if state.externalEntityRequested { throw .externalEntity }
         if state.expansionExceeded { throw .entityExpansion }
@@ -187,7 +190,7 @@ enum LibXML {
                 throw .malformed(failure.line > 0 ? "\(failure.message) (line \(failure.line))" : failure.message)
             }
         }
-        return extractor.finish()
+        return state.extractor.finish()
     }
 }
 
@@ -209,6 +212,21 @@ private struct HTMLAttributes: AttributeSource {
         }
         return nil
     }
+
+    func contains(where predicate: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        guard let pairs else { return false }
+        var i = 0
+        while let attribute = pairs[i] {
+            let value = pairs[i + 1].map { UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))) }
+            if predicate(UnsafeBufferPointer(start: attribute, count: strlen(UnsafeRawPointer(attribute).assumingMemoryBound(to: CChar.self))),
+                value ?? UnsafeBufferPointer(start: nil, count: 0))
+            {
+                return true
+            }
+            i += 2
+        }
+        return false
+    }
 }
 
 /// SAX2 attributes (the XML parser): localname, prefix, URI, value start, value end; repeated.
@@ -229,11 +247,22 @@ private struct XMLAttributes: AttributeSource {
         }
         return nil
     }
+
+    func contains(where predicate: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        guard let pointer else { return false }
+        for i in 0..<count {
+            let base = i * 5
+            guard let attribute = pointer[base], let start = pointer[base + 3], let end = pointer[base + 4] else { continue }
+            let name = UnsafeBufferPointer(start: attribute, count: strlen(UnsafeRawPointer(attribute).assumingMemoryBound(to: CChar.self)))
+            if predicate(name, UnsafeBufferPointer(start: start, count: end - start)) { return true }
+        }
+        return false
+    }
 }
 
 /// Element names as Strings, made once per name: libxml2 interns names in a dictionary,
 /// so the same name always comes at the same address within one parse.
-final class NameCache {
+struct NameCache {
     struct Entry {
         var string: String
         /// The element's role if the document is HTML, looked up once.
@@ -242,7 +271,7 @@ final class NameCache {
 
     private var entries: [UnsafeRawPointer: Entry] = [:]
 
-    func entry(_ name: UnsafePointer<xmlChar>) -> Entry {
+    mutating func entry(_ name: UnsafePointer<xmlChar>) -> Entry {
         let key = UnsafeRawPointer(name)
         if let cached = entries[key] { return cached }
         let string = String(cString: name)
@@ -253,9 +282,10 @@ final class NameCache {
 }
 
 /// Per-parse state reachable from libxml2's XML callbacks, whose context argument must
-/// stay the parser context for libxml2's own SAX2 entity handling to work.
-private final class XMLParseState {
-    let extractor: MarkupExtractor
+/// stay the parser context for libxml2's own SAX2 entity handling to work: it hangs off
+/// the context's `_private` pointer instead.
+private struct XMLParseState {
+    var extractor: MarkupExtractor
     var externalEntityRequested = false
     /// Text delivered so far, and how much a document of this size may deliver.
     var textBytes = 0
@@ -267,8 +297,15 @@ private final class XMLParseState {
         self.textBudget = textBudget
     }
 
-    static func from(_ ctx: UnsafeMutableRawPointer) -> XMLParseState {
+    static func from(_ ctx: UnsafeMutableRawPointer) -> UnsafeMutablePointer<XMLParseState> {
         let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
-        return Unmanaged<XMLParseState>.fromOpaque(ctxt.pointee._private!).takeUnretainedValue()
+        return ctxt.pointee._private!.assumingMemoryBound(to: XMLParseState.self)
+    }
+}
+
+extension UnsafeMutableRawPointer {
+    /// The HTML parser's callback context: the ``MarkupExtractor`` of the parse.
+    fileprivate var extractor: UnsafeMutablePointer<MarkupExtractor> {
+        assumingMemoryBound(to: MarkupExtractor.self)
     }
 }

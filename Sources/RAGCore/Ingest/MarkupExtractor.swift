@@ -188,13 +188,14 @@ struct MarkupState {
 
 /// Turns a stream of markup events (from libxml2's SAX parsers) into ``ExtractedText``.
 ///
-/// A reference for libxml2's callbacks to reach. The state lives in one struct so each
-/// callback costs one exclusive access, not one per field: there is a callback per
-/// element and per text run of every document.
-final class MarkupExtractor {
+/// libxml2's callbacks reach it through a raw pointer to a local variable of the parse
+/// (see ``LibXML``), not through a class reference: there is a callback per element and
+/// per text run of every document, and a class cost a reference count and a dynamic
+/// exclusivity check on each.
+struct MarkupExtractor {
     var state: MarkupState
     /// Interned element names of the current parse.
-    let names = NameCache()
+    var names = NameCache()
 
     init(dialect: MarkupDialect? = nil) {
         state = MarkupState(dialect: dialect)
@@ -202,14 +203,14 @@ final class MarkupExtractor {
 
     var dialect: MarkupDialect? { state.dialect }
 
-    func start(name: UnsafePointer<UInt8>, namespace: String?, attributes: some AttributeSource) {
+    mutating func start(name: UnsafePointer<UInt8>, namespace: String?, attributes: some AttributeSource) {
         let entry = names.entry(name)
         state.start(name: entry.string, htmlRole: entry.htmlRole, namespace: namespace, attributes: attributes)
     }
 
-    func end() { state.end() }
+    mutating func end() { state.end() }
 
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
+    mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
 
-    func finish() -> ExtractedText { state.finish() }
+    mutating func finish() -> ExtractedText { state.finish() }
 }

@@ -53,63 +53,86 @@ protocol AttributeSource {
     var isEmpty: Bool { get }
     /// The raw UTF-8 value of an attribute (empty for a valueless one), or `nil` if absent.
     func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>?
+    /// Whether `predicate` holds for one of the attributes, given its name and raw value.
+    func contains(where predicate: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool) -> Bool
 }
 
 /// Whether an element is navigation or other boilerplate, from its `class`, `id`, `role`,
-/// `hidden` and `aria-hidden` attributes. Runs on raw bytes: it is asked for every element.
+/// `hidden` and `aria-hidden` attributes. Runs on raw bytes, in one pass over the
+/// attributes: it is asked for every block element and link of every document.
 enum Boilerplate {
-    private static let roles: [StaticString] = [
-        "navigation", "search", "banner", "menu", "menubar", "toolbar", "contentinfo",
-    ]
+    private static let roles = words(["navigation", "search", "banner", "menu", "menubar", "toolbar", "contentinfo"])
     /// Class names that mark navigation in common generators (Sphinx, DocBook XSL, CMS themes).
     /// A table of contents is not among them: on a chapter page it is the content.
-    private static let names: [StaticString] = [
+    private static let names = words([
         "navheader", "navfooter", "related", "sphinxsidebar", "sphinxsidebarwrapper", "headerlink",
         "mobile-nav", "menu-wrapper", "skip-link", "skiplink", "footer", "site-footer",
         "site-header", "pagination", "sr-only", "visually-hidden", "copybutton", "nav", "navigation",
-    ]
-    private static let prefixes: [StaticString] = ["nav-", "nav_", "navbar", "cookie-", "breadcrumb"]
-    private static let suffixes: [StaticString] = ["nav", "-navigation"]
+    ])
+    private static let prefixes = words(["nav-", "nav_", "navbar", "cookie-", "breadcrumb"])
+    private static let suffixes = words(["nav", "-navigation"])
+    private static let ariaTrue = words(["true"])[0]
+    /// The first bytes of the names and prefixes, the last bytes of the suffixes: most class
+    /// names ("reference", "internal", "highlight") are turned away on these two bytes.
+    private static let firstBytes = byteSet(names + prefixes) { $0.first! }
+    private static let lastBytes = byteSet(suffixes) { $0.last! }
 
     static func matches(_ attributes: some AttributeSource) -> Bool {
-        if attributes.value("hidden") != nil { return true }
-        if let ariaHidden = attributes.value("aria-hidden"), equal(ariaHidden, "true") { return true }
-        if let role = attributes.value("role"), roles.contains(where: { equal(role, $0) }) { return true }
-        if let id = attributes.value("id"), isNavigationName(id[...]) { return true }
-        if let classes = attributes.value("class") {
-            var start = 0
-            for i in 0...classes.count {
-                if i == classes.count || classes[i] == 0x20 || classes[i] == 0x09 || classes[i] == 0x0A {
-                    if i > start, isNavigationName(classes[start..<i]) { return true }
-                    start = i + 1
-                }
+        attributes.contains { name, value in
+            switch name.count {
+            case 2 where same(name, "id"): return isNavigationName(value[...])
+            case 4 where same(name, "role"): return roles.contains { equal(value[...], $0) }
+            case 5 where same(name, "class"): return classes(value).contains(where: isNavigationName)
+            case 6 where same(name, "hidden"): return true
+            case 11 where same(name, "aria-hidden"): return equal(value[...], ariaTrue)
+            default: return false
             }
         }
-        return false
+    }
+
+    /// The space-separated names of a `class` attribute.
+    private static func classes(_ value: UnsafeBufferPointer<UInt8>) -> some Sequence<Slice<UnsafeBufferPointer<UInt8>>> {
+        value.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x0C })
     }
 
     /// Navigation by name: known class names, and names built on "nav" ("topnav",
     /// "nav-menu", "navbar"), but not words that merely contain it ("navy", "canvas").
     private static func isNavigationName(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        names.contains { equal(name, $0) } || prefixes.contains { hasPrefix(name, $0) }
-            || suffixes.contains { hasSuffix(name, $0) }
+        guard let first = name.first, let last = name.last else { return false }
+        if firstBytes[Int(lower(first))] {
+            if names.contains(where: { equal(name, $0) }) { return true }
+            if prefixes.contains(where: { name.count >= $0.count && equal(name.prefix($0.count), $0) }) { return true }
+        }
+        if lastBytes[Int(lower(last))] {
+            if suffixes.contains(where: { name.count >= $0.count && equal(name.suffix($0.count), $0) }) { return true }
+        }
+        return false
     }
 
     private static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 
-    private static func equal(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
-        guard bytes.count == word.utf8CodeUnitCount else { return false }
-        return word.withUTF8Buffer { zip(bytes, $0).allSatisfy { lower($0) == $1 } }
+    /// ASCII case-insensitive equality with a lower-case word.
+    private static func equal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ word: [UInt8]) -> Bool {
+        guard bytes.count == word.count else { return false }
+        var i = bytes.startIndex
+        for byte in word {
+            if lower(bytes[i]) != byte { return false }
+            i += 1
+        }
+        return true
     }
 
-    private static func hasPrefix(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
-        guard bytes.count >= word.utf8CodeUnitCount else { return false }
-        return word.withUTF8Buffer { zip(bytes, $0).allSatisfy { lower($0) == $1 } }
+    /// Exact equality of an attribute name (HTML names come lower-cased from libxml2).
+    private static func same(_ bytes: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        word.withUTF8Buffer { bytes.elementsEqual($0) }
     }
 
-    private static func hasSuffix(_ bytes: some Collection<UInt8>, _ word: StaticString) -> Bool {
-        guard bytes.count >= word.utf8CodeUnitCount else { return false }
-        return word.withUTF8Buffer { zip(bytes.suffix(word.utf8CodeUnitCount), $0).allSatisfy { lower($0) == $1 } }
+    private static func words(_ list: [String]) -> [[UInt8]] { list.map { Array($0.utf8) } }
+
+    private static func byteSet(_ list: [[UInt8]], _ byte: ([UInt8]) -> UInt8) -> [Bool] {
+        var set = [Bool](repeating: false, count: 256)
+        for word in list { set[Int(byte(word))] = true }
+        return set
     }
 }
 
