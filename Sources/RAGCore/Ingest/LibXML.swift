@@ -45,33 +45,41 @@ enum LibXML {
         sax.cdataBlock = characters
 
         var extractor = MarkupExtractor(dialect: .html)
-        let parsed: Bool = withUnsafeMutablePointer(to: &extractor) { extractor in
-            utf8.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                    .assumingMemoryBound(to: CChar.self)
-                guard let ctxt = htmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else { return false }
-                defer { htmlFreeParserCtxt(ctxt) }
-                ctxt.pointee.sax.pointee = sax
-                // Valid for the parse: the callbacks only run inside htmlParseDocument below.
-                ctxt.pointee.userData = UnsafeMutableRawPointer(extractor)
-                if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
-                let options =
-                    HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-                    | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
-                htmlCtxtUseOptions(ctxt, Int32(options))
-                _ = htmlParseDocument(ctxt)
-                return true
-            }
+        let parsed = withParse(of: utf8, context: &extractor) { document, count, extractor in
+            guard let ctxt = htmlCreateMemoryParserCtxt(document, count) else { return false }
+            defer { htmlFreeParserCtxt(ctxt) }
+            ctxt.pointee.sax.pointee = sax
+            ctxt.pointee.userData = extractor
+            if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
+            let options =
+                HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+                | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
+            htmlCtxtUseOptions(ctxt, Int32(options))
+            _ = htmlParseDocument(ctxt)
+            return true
         }
         if !parsed { throw .malformed("the HTML parser could not start") }
         return extractor.finish()
     }
 
-    /// Compares a NUL-terminated C string with a static string without allocating.
-    fileprivate static func matches(_ cString: UnsafePointer<xmlChar>, _ wanted: StaticString) -> Bool {
-        wanted.withUTF8Buffer { bytes in
-            for (i, byte) in bytes.enumerated() where cString[i] != byte { return false }
-            return cString[bytes.count] == 0
+    /// A NUL-terminated string from libxml2 as bytes, without copying.
+    fileprivate static func buffer(_ cString: UnsafePointer<xmlChar>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: cString, count: strlen(UnsafeRawPointer(cString).assumingMemoryBound(to: CChar.self)))
+    }
+
+    /// Runs `body` with the document as C characters and a pointer to `context`, which the
+    /// parse's callbacks reach through the parser context: valid for the parse only, and
+    /// the callbacks run only inside it.
+    private static func withParse<Context, Result>(
+        of utf8: [UInt8], context: inout Context,
+        _ body: (_ document: UnsafePointer<CChar>, _ count: Int32, _ context: UnsafeMutableRawPointer) -> Result
+    ) -> Result {
+        withUnsafeMutablePointer(to: &context) { context in
+            utf8.withUnsafeBufferPointer { buffer in
+                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self)
+                return body(base, Int32(buffer.count), UnsafeMutableRawPointer(context))
+            }
         }
     }
 
@@ -152,32 +160,27 @@ enum LibXML {
         sax.cdataBlock = characters
 
         var state = XMLParseState(extractor: MarkupExtractor(), textBudget: max(utf8.count * 4, 4 << 20))
-        let failure: XMLFailure? = withUnsafeMutablePointer(to: &state) { state in
-            utf8.withUnsafeBufferPointer { buffer in
-                let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                    .assumingMemoryBound(to: CChar.self)
-                guard let ctxt = xmlCreateMemoryParserCtxt(base, Int32(buffer.count)) else {
-                    return XMLFailure(code: -1, message: "the XML parser could not start", line: 0)
-                }
-                defer {
-                    if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
-                    ctxt.pointee.myDoc = nil
-                    xmlFreeParserCtxt(ctxt)
-                }
-                ctxt.pointee.sax.pointee = sax
-                // Valid for the parse: the callbacks only run inside xmlParseDocument below.
-                ctxt.pointee._private = UnsafeMutableRawPointer(state)
-                if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
-                let options =
-                    XML_PARSE_NOENT.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
-                    | XML_PARSE_NOWARNING.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue
-                xmlCtxtUseOptions(ctxt, Int32(options))
-                _ = xmlParseDocument(ctxt)
-                if ctxt.pointee.wellFormed != 0 { return nil }
-                let error = ctxt.pointee.lastError
-                let message = error.message.map { String(cString: $0).trimmed } ?? "not well-formed"
-                return XMLFailure(code: Int32(error.code), message: message, line: Int32(error.line))
+        let failure: XMLFailure? = withParse(of: utf8, context: &state) { document, count, state in
+            guard let ctxt = xmlCreateMemoryParserCtxt(document, count) else {
+                return XMLFailure(code: -1, message: "the XML parser could not start", line: 0)
             }
+            defer {
+                if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+                ctxt.pointee.myDoc = nil
+                xmlFreeParserCtxt(ctxt)
+            }
+            ctxt.pointee.sax.pointee = sax
+            ctxt.pointee._private = state
+            if let utf8Handler { xmlSwitchToEncoding(ctxt, utf8Handler) }
+            let options =
+                XML_PARSE_NOENT.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
+                | XML_PARSE_NOWARNING.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue
+            xmlCtxtUseOptions(ctxt, Int32(options))
+            _ = xmlParseDocument(ctxt)
+            if ctxt.pointee.wellFormed != 0 { return nil }
+            let error = ctxt.pointee.lastError
+            let message = error.message.map { String(cString: $0).trimmed } ?? "not well-formed"
+            return XMLFailure(code: Int32(error.code), message: message, line: Int32(error.line))
         }
         if state.externalEntityRequested { throw .externalEntity }
         if state.expansionExceeded { throw .entityExpansion }
@@ -200,29 +203,12 @@ private struct HTMLAttributes: AttributeSource {
 
     var isEmpty: Bool { pairs?[0] == nil }
 
-    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
-        guard let pairs else { return nil }
-        var i = 0
-        while let attribute = pairs[i] {
-            if LibXML.matches(attribute, name) {
-                guard let value = pairs[i + 1] else { return UnsafeBufferPointer(start: nil, count: 0) }
-                return UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self)))
-            }
-            i += 2
-        }
-        return nil
-    }
-
     func contains(where predicate: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         guard let pairs else { return false }
         var i = 0
         while let attribute = pairs[i] {
-            let value = pairs[i + 1].map { UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))) }
-            if predicate(UnsafeBufferPointer(start: attribute, count: strlen(UnsafeRawPointer(attribute).assumingMemoryBound(to: CChar.self))),
-                value ?? UnsafeBufferPointer(start: nil, count: 0))
-            {
-                return true
-            }
+            let value = pairs[i + 1].map(LibXML.buffer) ?? UnsafeBufferPointer(start: nil, count: 0)
+            if predicate(LibXML.buffer(attribute), value) { return true }
             i += 2
         }
         return false
@@ -236,25 +222,12 @@ private struct XMLAttributes: AttributeSource {
 
     var isEmpty: Bool { count == 0 }
 
-    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
-        guard let pointer else { return nil }
-        for i in 0..<count {
-            let base = i * 5
-            guard let attribute = pointer[base], LibXML.matches(attribute, name), let start = pointer[base + 3],
-                let end = pointer[base + 4]
-            else { continue }
-            return UnsafeBufferPointer(start: start, count: end - start)
-        }
-        return nil
-    }
-
     func contains(where predicate: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         guard let pointer else { return false }
         for i in 0..<count {
             let base = i * 5
             guard let attribute = pointer[base], let start = pointer[base + 3], let end = pointer[base + 4] else { continue }
-            let name = UnsafeBufferPointer(start: attribute, count: strlen(UnsafeRawPointer(attribute).assumingMemoryBound(to: CChar.self)))
-            if predicate(name, UnsafeBufferPointer(start: start, count: end - start)) { return true }
+            if predicate(LibXML.buffer(attribute), UnsafeBufferPointer(start: start, count: end - start)) { return true }
         }
         return false
     }

@@ -51,10 +51,22 @@ enum MarkupDialect: Sendable {
 /// An element's attributes as libxml2 hands them over, read without copying.
 protocol AttributeSource {
     var isEmpty: Bool { get }
-    /// The raw UTF-8 value of an attribute (empty for a valueless one), or `nil` if absent.
-    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>?
-    /// Whether `predicate` holds for one of the attributes, given its name and raw value.
+    /// Whether `predicate` holds for one of the attributes, given its name and raw value
+    /// (empty for a valueless one).
     func contains(where predicate: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool) -> Bool
+}
+
+extension AttributeSource {
+    /// The raw UTF-8 value of an attribute (empty for a valueless one), or `nil` if absent.
+    func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        var found: UnsafeBufferPointer<UInt8>?
+        _ = contains { attribute, value in
+            guard name.withUTF8Buffer({ attribute.elementsEqual($0) }) else { return false }
+            found = value
+            return true
+        }
+        return found
+    }
 }
 
 /// Whether an element is navigation or other boilerplate, from its `class`, `id`, `role`,
