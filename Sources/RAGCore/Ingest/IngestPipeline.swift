@@ -7,23 +7,34 @@ import Synchronization
 /// (two threads here), the task feeding the writer waited behind parse tasks and the
 /// writer sat idle. On plain threads the operating system keeps all of them running, and
 /// the queue's bound keeps parsed documents from piling up when the writer is slower.
+///
+/// Every item has a weight (for an ingest, its file's size): the queue holds at most
+/// `capacity` of it, and the writer takes results in batches of about `batch` of it.
 final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
     private let items: [Item]
+    private let weight: @Sendable (Item) -> Int
     private let workers: Int
     private let next = Atomic<Int>(0)
     private let queue: BoundedQueue<Result>
 
-    init(items: [Item], workers: Int, capacity: Int) {
+    init(items: [Item], workers: Int, capacity: Int, weight: @escaping @Sendable (Item) -> Int) {
         self.items = items
+        self.weight = weight
         self.workers = max(1, workers)
         self.queue = BoundedQueue(capacity: capacity)
     }
 
     /// Runs `produce` on every item across the workers, and `consume` on the results, in
-    /// completion order, on one thread: each call gets every result waiting at that moment
-    /// (at least one, at most `maxBatch`). A `consume` that throws stops the producers.
+    /// completion order, on one thread.
+    ///
+    /// Each `consume` gets the results waiting at that moment, once they weigh `batch`,
+    /// the queue is full, or `patience` seconds after the first of them was there to take
+    /// (so that progress shows and a crash loses little). Towards the end it waits for
+    /// less, a quarter of what is still to come, so that the last call, the one after the
+    /// last `produce`, is short. A `consume` that throws stops the producers.
     func run(
-        maxBatch: Int,
+        batch: Int,
+        patience: TimeInterval = 0.5,
         produce: @escaping @Sendable (Item) -> Result,
         consume: @escaping @Sendable ([Result]) throws -> Void
     ) async throws {
@@ -33,7 +44,9 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
                 Self.lowerThreadPriority()
                 while true {
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < items.count, queue.push(produce(items[index])) else { break }
+                    guard index < items.count else { break }
+                    let item = items[index]
+                    guard queue.push(produce(item), weight: weight(item)) else { break }
                 }
                 if finishedWorkers.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == workers { queue.close() }
             }
@@ -41,7 +54,11 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             Thread.detachNewThread { [self] in
                 do {
-                    while let batch = queue.popAvailable(max: maxBatch) { try consume(batch) }
+                    var remaining = items.reduce(0) { $0 + weight($1) }
+                    while let (results, taken) = queue.pop(weighing: min(batch, remaining / 4), patience: patience) {
+                        remaining -= taken
+                        try consume(results)
+                    }
                     continuation.resume()
                 } catch {
                     queue.cancel()
@@ -69,44 +86,60 @@ extension IngestPipeline {
     }
 }
 
-/// A blocking first-in first-out queue with a bound on its length.
+/// A blocking first-in first-out queue with a bound on the total weight of its elements.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var elements: [Element] = []
-    private var head = 0
+    private var elements: [(element: Element, weight: Int)] = []
+    private var weight = 0
     private var closed = false
     private var cancelled = false
+    /// The weights of the pushes waiting for room: a consumer waiting for more weight
+    /// takes what is there when one of them cannot fit.
+    private var blockedWeights: [Int] = []
+    /// The weight the consumer waits for once the queue is not empty; lighter queues do
+    /// not wake it.
+    private var consumerWants = Int.max
     private let capacity: Int
 
+    /// `capacity` bounds the weight; one element heavier than that still fits alone.
     init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
     /// Waits for room, then appends. `false` if the queue was cancelled.
-    func push(_ element: Element) -> Bool {
+    func push(_ element: Element, weight: Int = 1) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while elements.count - head >= capacity && !cancelled { condition.wait() }
+        while !elements.isEmpty && self.weight + weight > capacity && !cancelled {
+            blockedWeights.append(weight)
+            if consumerWants != .max { condition.broadcast() }
+            condition.wait()
+            blockedWeights.remove(at: blockedWeights.firstIndex(of: weight)!)
+        }
         guard !cancelled else { return false }
-        elements.append(element)
-        condition.broadcast()
+        elements.append((element, weight))
+        self.weight += weight
+        if elements.count == 1 || self.weight >= consumerWants { condition.broadcast() }
         return true
     }
 
-    /// Waits for at least one element, then takes all that are there (up to `max`); `nil`
-    /// once the queue is closed and drained, or cancelled.
-    func popAvailable(max: Int) -> [Element]? {
+    /// Waits for an element, then until the elements weigh `wanted`, for at most `patience`
+    /// seconds (and not while a push waits for room, nor once the queue is closed); then
+    /// takes them all. `nil` once the queue is closed and drained, or cancelled.
+    func pop(weighing wanted: Int, patience: TimeInterval) -> (elements: [Element], weight: Int)? {
         condition.lock()
         defer { condition.unlock() }
-        while head == elements.count && !closed && !cancelled { condition.wait() }
-        guard !cancelled, head < elements.count else { return nil }
-        let end = Swift.min(elements.count, head + max)
-        let taken = Array(elements[head..<end])
-        head = end
-        if head == elements.count {
-            elements.removeAll(keepingCapacity: true)
-            head = 0
+        while elements.isEmpty && !closed && !cancelled { condition.wait() }
+        let deadline = Date(timeIntervalSinceNow: patience)
+        consumerWants = wanted
+        while weight < wanted && !blockedWeights.contains(where: { weight + $0 > capacity }) && !closed && !cancelled {
+            if !condition.wait(until: deadline) { break }
         }
+        consumerWants = .max
+        guard !cancelled, !elements.isEmpty else { return nil }
+        let taken = (elements: elements.map(\.element), weight: weight)
+        elements.removeAll(keepingCapacity: true)
+        weight = 0
         condition.broadcast()
         return taken
     }
