@@ -46,6 +46,47 @@ def test_completion_and_stream_give_the_same_cited_answer(client):
     assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
 
 
+def test_stream_options_include_usage_adds_a_last_usage_chunk(client, server):
+    chunks = list(client.chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": QUESTION}], stream=True,
+        stream_options={"include_usage": True}))
+    *answer, last = chunks
+    assert last.choices == [] and last.id == answer[0].id
+    text = "".join(c.choices[0].delta.content or "" for c in answer)
+    assert "[1]" in text
+    # Words, as in a chat.completion's usage.
+    assert last.usage.prompt_tokens == len(QUESTION.split())
+    assert last.usage.completion_tokens == len(text.split())
+    assert last.usage.total_tokens == last.usage.prompt_tokens + last.usage.completion_tokens
+    assert all(c.usage is None for c in answer)
+    assert answer[-1].choices[0].finish_reason == "stop"
+
+    # On the wire: every chunk is what the OpenAPI document says, and [DONE] ends it; a
+    # JSON answer that comes whole gets its usage chunk too.
+    spec = httpx.get(server.url + "/openapi.json").json()
+    chunk_schema = {"$ref": "#/components/schemas/ChatCompletionChunk", "components": spec["components"]}
+    for response_format in (None, {"type": "json_object"}):
+        body = {"model": "rag", "messages": [{"role": "user", "content": QUESTION}], "stream": True,
+                "stream_options": {"include_usage": True}}
+        if response_format:
+            body["response_format"] = response_format
+        raw = httpx.post(server.url + "/v1/chat/completions", json=body, timeout=30)
+        assert raw.status_code == 200
+        data = [line[len("data: "):] for line in raw.text.split("\n") if line.startswith("data: ")]
+        assert data[-1] == "[DONE]"
+        for item in data[:-1]:
+            jsonschema.validate(json.loads(item), chunk_schema)
+        usage_chunk = json.loads(data[-2])
+        assert usage_chunk["choices"] == [] and usage_chunk["usage"]["completion_tokens"] > 0
+        assert all(json.loads(item)["usage"] is None for item in data[:-2])
+
+    # OpenAI takes stream_options only with stream: true.
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="rag", messages=[{"role": "user", "content": QUESTION}], stream_options={"include_usage": True})
+    assert caught.value.type == "invalid_request_error" and "stream_options" in caught.value.message
+
+
 def test_json_schema_is_an_extraction_over_retrieved_passages(client, server):
     document = (ROOT / "Tests/Fixtures/extract/event-announcement.txt").read_text()
     posted = httpx.post(server.url + "/v1/documents", json={"documents": [

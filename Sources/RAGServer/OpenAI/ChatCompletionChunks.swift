@@ -1,25 +1,36 @@
 import Foundation
 import NIOCore
 import RAGCore
+import Synchronization
 
 /// A job's events as OpenAI `chat.completion.chunk`s: a first chunk with the role, one
 /// chunk per token, a last one with the `finish_reason`, then `data: [DONE]`. Progress
 /// events have no place in that format and are left out; an `error` event becomes an
 /// `{"error": …}` data line, which the OpenAI clients raise as an exception.
+///
+/// With `stream_options.include_usage`, every chunk has `"usage":null` and one more chunk,
+/// with no choices and the `usage`, comes before `[DONE]`, as OpenAI sends them.
 struct ChatCompletionChunks: Sendable {
     let id: String
     let created: Int
     let model: String
+    /// Counts the answer for the usage chunk; `nil`: no usage chunk.
+    var usage: ChatCompletionUsage? = nil
 
-    /// `data: {"id":…,"choices":[{"index":0,"delta":` — every chunk starts the same way.
-    private var prefix: String {
-        #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":"\#(model)","choices":[{"index":0,"delta":"#
+    /// `data: {"id":…,"model":…,"choices":[` — every chunk starts the same way.
+    private var head: String {
+        #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":"\#(model)","choices":["#
     }
+
+    private var prefix: String { head + #"{"index":0,"delta":"# }
+
+    /// The end of a chunk after its choice's `finish_reason`.
+    private var suffix: String { usage == nil ? "}]}\n\n" : #"}],"usage":null}"# + "\n\n" }
 
     func writeFirst(into buffer: inout ByteBuffer) {
         buffer.writeString(prefix)
-        buffer.writeString(#"{"role":"assistant","content":""},"finish_reason":null}]}"#)
-        buffer.writeString("\n\n")
+        buffer.writeString(#"{"role":"assistant","content":""},"finish_reason":null"#)
+        buffer.writeString(suffix)
     }
 
     func write(_ kind: EventKind, _ payload: ArraySlice<UInt8>, into buffer: inout ByteBuffer) {
@@ -29,6 +40,7 @@ struct ChatCompletionChunks: Sendable {
         case .token:
             // The token's text, already a JSON string literal, is the content as it is.
             guard let literal = EventPayload.tokenLiteral(payload) else { return }
+            if let usage, let text = JSONValue.parse(literal)?.stringValue { usage.count(text) }
             writeDelta(contentLiteral: literal, into: &buffer)
         case .done:
             let reason = JSONValue.parse(payload)?["finish_reason"]?.stringValue.flatMap(FinishReason.init(rawValue:))
@@ -60,19 +72,67 @@ struct ChatCompletionChunks: Sendable {
         buffer.writeString(prefix)
         buffer.writeString(#"{"content":"#)
         buffer.writeBytes(contentLiteral)
-        buffer.writeString(#"},"finish_reason":null}]}"#)
-        buffer.writeString("\n\n")
+        buffer.writeString(#"},"finish_reason":null"#)
+        buffer.writeString(suffix)
     }
 
-    /// The last chunk, with the finish reason, and the end of the stream.
+    /// The last chunk, with the finish reason, the usage chunk if asked for, and the end
+    /// of the stream.
     func writeEnd(reason: String, into buffer: inout ByteBuffer) {
         buffer.writeString(prefix)
-        buffer.writeString(#"{},"finish_reason":"\#(reason)"}]}"#)
-        buffer.writeString("\n\ndata: [DONE]\n\n")
+        buffer.writeString(#"{},"finish_reason":"\#(reason)""#)
+        buffer.writeString(suffix)
+        if let usage {
+            buffer.writeString(head)
+            buffer.writeString(#"],"usage":"#)
+            buffer.writeBytes((try? JSONCoding.data(usage.json)) ?? Data("null".utf8))
+            buffer.writeString("}\n\n")
+        }
+        buffer.writeString("data: [DONE]\n\n")
     }
 
     /// OpenAI knows `stop` and `length` (and tool and filter reasons rag never has).
     static func openAIReason(_ reason: FinishReason) -> String {
         reason == .length ? "length" : "stop"
+    }
+}
+
+/// A completion's `usage`, its answer counted as it goes by. The counts are words, not a
+/// language model's tokens: rag has no model tokenizer, and words are what its extractive
+/// answers are made of.
+final class ChatCompletionUsage: Sendable {
+    let prompt: Int
+    private let completion = Mutex((words: 0, inWord: false))
+
+    init(question: String) {
+        var words = 0
+        var inWord = false
+        Self.count(question, words: &words, inWord: &inWord)
+        prompt = words
+    }
+
+    /// Counts the next piece of the answer (a word can span two pieces).
+    func count(_ piece: String) {
+        completion.withLock { Self.count(piece, words: &$0.words, inWord: &$0.inWord) }
+    }
+
+    var json: JSONValue {
+        let completion = completion.withLock { $0.words }
+        return .object([
+            "prompt_tokens": .number(Double(prompt)),
+            "completion_tokens": .number(Double(completion)),
+            "total_tokens": .number(Double(prompt + completion)),
+        ])
+    }
+
+    private static func count(_ text: String, words: inout Int, inWord: inout Bool) {
+        for character in text {
+            if character.isWhitespace {
+                inWord = false
+            } else if !inWord {
+                words += 1
+                inWord = true
+            }
+        }
     }
 }

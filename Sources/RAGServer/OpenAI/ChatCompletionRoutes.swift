@@ -51,6 +51,8 @@ struct ChatCompletionRoutes {
     private struct Completion {
         var question: String
         var stream: Bool
+        /// `stream_options.include_usage`: a last chunk with the usage before `[DONE]`.
+        var includeUsage: Bool
         var format: Format
 
         enum Format {
@@ -65,7 +67,7 @@ struct ChatCompletionRoutes {
         let completion = try parse(try await state.body.json(&request))
         switch completion.format {
         case .text where completion.stream:
-            return try stream(completion.question, context: context)
+            return try stream(completion.question, includeUsage: completion.includeUsage, context: context)
         case .text:
             let outcome = try await Asking(state: state).answer(completion.question, k: Self.topK, context: context)
             return try Self.completion(
@@ -123,7 +125,23 @@ struct ChatCompletionRoutes {
         case let other?:
             throw APIError.badRequest("response_format must be an object, not \(other.typeName).")
         }
-        return Completion(question: question, stream: try body.bool("stream") ?? false, format: format)
+        let stream = try body.bool("stream") ?? false
+        return Completion(
+            question: question, stream: stream, includeUsage: try Self.includeUsage(body, stream: stream), format: format)
+    }
+
+    /// `stream_options`, which OpenAI accepts only with `stream: true`.
+    private static func includeUsage(_ body: JSONObject, stream: Bool) throws -> Bool {
+        switch body["stream_options"] {
+        case nil, .null?:
+            return false
+        case .object(let members)? where stream:
+            return try JSONObject(members: members, path: "stream_options.").bool("include_usage") ?? false
+        case .object?:
+            throw APIError.badRequest("stream_options is only allowed when stream is true.")
+        case let other?:
+            throw APIError.badRequest("stream_options must be an object, not \(other.typeName).")
+        }
     }
 
     /// A message's text: a string, or the text parts of an array of content parts.
@@ -141,9 +159,11 @@ struct ChatCompletionRoutes {
 
     /// The ask as a stream of chunks. It cannot be resumed (chunks carry no ids), so a
     /// client that leaves cancels it at once instead of after the resume grace.
-    private func stream(_ question: String, context: RAGRequestContext) throws -> Response {
+    private func stream(_ question: String, includeUsage: Bool, context: RAGRequestContext) throws -> Response {
         try Asking(state: state).stream(question, k: Self.topK, context: context) { job in
-            .chatCompletion(ChatCompletionChunks(id: "chatcmpl-\(job.id)", created: Self.now, model: Self.model))
+            var chunks = ChatCompletionChunks(id: "chatcmpl-\(job.id)", created: Self.now, model: Self.model)
+            if includeUsage { chunks.usage = ChatCompletionUsage(question: question) }
+            return .chatCompletion(chunks)
         }
     }
 
@@ -165,7 +185,11 @@ struct ChatCompletionRoutes {
             return try Self.completion(
                 content: content, question: completion.question, id: id, finishReason: "stop", citations: nil)
         }
-        let chunks = ChatCompletionChunks(id: id, created: Self.now, model: Self.model)
+        var chunks = ChatCompletionChunks(id: id, created: Self.now, model: Self.model)
+        if completion.includeUsage {
+            chunks.usage = ChatCompletionUsage(question: completion.question)
+            chunks.usage?.count(content)
+        }
         var buffer = ByteBuffer()
         chunks.writeFirst(into: &buffer)
         chunks.writeContent(content, into: &buffer)
@@ -176,8 +200,8 @@ struct ChatCompletionRoutes {
     private static func completion(
         content: String, question: String, id: String, finishReason: String, citations: [Citation]?
     ) throws -> Response {
-        let prompt = question.split(whereSeparator: \.isWhitespace).count
-        let completion = content.split(whereSeparator: \.isWhitespace).count
+        let usage = ChatCompletionUsage(question: question)
+        usage.count(content)
         var object: [String: JSONValue] = [
             "id": .string(id),
             "object": .string("chat.completion"),
@@ -191,12 +215,7 @@ struct ChatCompletionRoutes {
                     "logprobs": .null,
                 ])
             ]),
-            // Words, not a model's tokens: rag has no tokenizer of a language model.
-            "usage": .object([
-                "prompt_tokens": .number(Double(prompt)),
-                "completion_tokens": .number(Double(completion)),
-                "total_tokens": .number(Double(prompt + completion)),
-            ]),
+            "usage": usage.json,
         ]
         // The passages the answer's [n] markers point to: an extension OpenAI clients keep.
         if let citations { object["citations"] = try json(citations) }
