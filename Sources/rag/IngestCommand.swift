@@ -38,7 +38,7 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     private func summary(_ r: IngestReport) -> String {
-        let seconds = Double(r.elapsed.components.seconds) + Double(r.elapsed.components.attoseconds) / 1e18
+        let seconds = r.elapsed.seconds
         let megabytes = Double(r.bytes) / 1_000_000
         var line =
             "\(r.files) files: \(r.created) created, \(r.updated) updated, \(r.unchanged) unchanged, "
@@ -53,12 +53,18 @@ struct IngestCommand: AsyncParsableCommand {
 /// A progress bar on a terminal, a log line every few seconds otherwise.
 final class ProgressReporter: @unchecked Sendable {
     private let terminal: Bool
+    /// Starts each log line: the subcommand's name.
+    private let label: String
+    /// What the counts count.
+    private let unit: String
     private let lock = NSLock()
     private var lastDraw = ContinuousClock.now - .seconds(10)
     private var drawn = false
 
-    init(terminal: Bool) {
+    init(terminal: Bool, label: String = "ingest", unit: String = "files") {
         self.terminal = terminal
+        self.label = label
+        self.unit = unit
     }
 
     func update(_ p: IngestProgress) {
@@ -68,11 +74,11 @@ final class ProgressReporter: @unchecked Sendable {
         let last = p.filesDone == p.filesTotal
         guard last || now - lastDraw >= (terminal ? .milliseconds(100) : .seconds(5)) else { return }
         lastDraw = now
-        let seconds = max(0.001, Double(p.elapsed.components.seconds) + Double(p.elapsed.components.attoseconds) / 1e18)
+        let seconds = max(0.001, p.elapsed.seconds)
         let rate = Double(p.bytesDone) / 1_000_000 / seconds
         let remaining = rate > 0 ? Double(p.bytesTotal - p.bytesDone) / 1_000_000 / rate : 0
         let numbers = String(
-            format: "%d/%d files  %.1f/%.1f MB  %.1f MB/s  ETA %@", p.filesDone, p.filesTotal,
+            format: "%d/%d %@  %.1f/%.1f MB  %.1f MB/s  ETA %@", p.filesDone, p.filesTotal, unit,
             Double(p.bytesDone) / 1_000_000, Double(p.bytesTotal) / 1_000_000, rate, eta(remaining))
         if terminal {
             let width = 24
@@ -82,7 +88,7 @@ final class ProgressReporter: @unchecked Sendable {
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar) \(numbers)".utf8))
             drawn = true
         } else {
-            printError("ingest: \(numbers)")
+            printError("\(label): \(numbers)")
         }
     }
 

@@ -12,7 +12,8 @@ struct Rag: AsyncParsableCommand {
             index behind an HTTP API.
             """,
         subcommands: [
-            ServeCommand.self, IngestCommand.self, SearchCommand.self, AskCommand.self, ExtractCommand.self,
+            ServeCommand.self, IngestCommand.self, ReindexCommand.self, SearchCommand.self, AskCommand.self,
+            ExtractCommand.self,
         ]
     )
 }

@@ -11,7 +11,7 @@ struct IngestCLITests {
     func help() throws {
         let top = try CLI.run(["--help"])
         #expect(top.status == 0)
-        for command in ["serve", "ingest", "search", "ask", "extract"] {
+        for command in ["serve", "ingest", "reindex", "search", "ask", "extract"] {
             #expect(top.stdout.contains(command))
         }
         let ingest = try CLI.run(["ingest", "--help"])
@@ -165,6 +165,63 @@ struct IngestCLITests {
         #expect(resumed.status == 0)
         #expect(resumed.stdout.contains("\(survivors) unchanged"), "\(resumed.stdout)")
         #expect(try Self.documentCount(db) == 300)
+    }
+
+    @Test("rag reindex rebuilds passages and the full-text index from the stored content, without the files")
+    func reindex() async throws {
+        let folder = try TemporaryFolder()
+        let corpus = repositoryRoot.appendingPathComponent("corpus").path
+        try FileManager.default.copyItem(atPath: corpus, toPath: folder.file("corpus"))
+        let db = folder.file("index.sqlite")
+        #expect(try CLI.run(["ingest", folder.file("corpus"), "--db", db]).status == 0)
+        let queries = ["backpressure", "streams", "背压", "断线重连"]
+        let before = try queries.map { try search($0, db: db).map(\.passage_id) }
+        #expect(before.allSatisfy { !$0.isEmpty })
+
+        // The files are gone, and the full-text index is empty, as stale as a tokenizer change leaves it.
+        try FileManager.default.removeItem(atPath: folder.file("corpus"))
+        try await SearchIndex(path: db).pool.write { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('delete-all')")
+        }
+        #expect(try search("backpressure", db: db).isEmpty)
+
+        let documents = try Self.documentCount(db)
+        let result = try CLI.run(["reindex", "--db", db])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("\(documents) documents: \(documents) reindexed, 0 failed"), "\(result.stdout)")
+        #expect(try queries.map { try search($0, db: db).map(\.passage_id) } == before)
+        try await SearchIndex(path: db).pool.write { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
+        }
+        // Content hashes are kept: the same files, back, are unchanged.
+        try FileManager.default.copyItem(atPath: corpus, toPath: folder.file("corpus"))
+        let again = try CLI.run(["ingest", folder.file("corpus"), "--db", db])
+        #expect(again.stdout.contains("\(documents) unchanged"), "\(again.stdout)")
+    }
+
+    @Test("A stored document that no longer parses keeps its passages and is named; exit status 1")
+    func reindexFailure() async throws {
+        let folder = try TemporaryFolder()
+        let db = folder.file("index.sqlite")
+        #expect(try CLI.run(["ingest", repositoryRoot.appendingPathComponent("corpus").path, "--db", db]).status == 0)
+        let queue = try DatabaseQueue(path: db)
+        let (id, passages) = try await queue.write { db -> (String, Int) in
+            let id = try String.fetchOne(db, sql: "SELECT id FROM documents ORDER BY id LIMIT 1")!
+            try db.execute(sql: "UPDATE documents SET content = '', content_encoding = NULL WHERE id = ?", arguments: [id])
+            return (id, try Int.fetchOne(db, sql: "SELECT count(*) FROM passages WHERE doc_id = ?", arguments: [id])!)
+        }
+        try queue.close()
+        let documents = try Self.documentCount(db)
+
+        let result = try CLI.run(["reindex", "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(documents) documents: \(documents - 1) reindexed, 1 failed"), "\(result.stdout)")
+        #expect(result.stderr.contains("failed: \(id): the document is empty"), "\(result.stderr)")
+        let kept = try await DatabaseQueue(path: db).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM passages WHERE doc_id = ?", arguments: [id])
+        }
+        #expect(kept == passages)
+        #expect(try search("backpressure", db: db).count > 0)
     }
 
     static func documentCount(_ path: String) throws -> Int {

@@ -189,7 +189,7 @@ public struct IndexReader: Sendable {
     }
 
     /// The content column at `index` (followed by its encoding column) as text.
-    private static func content(_ row: Row, _ index: Int) -> String {
+    static func content(_ row: Row, _ index: Int) -> String {
         let encoding: String? = row[index + 1]
         switch (row[index] as DatabaseValue).storage {
         case .blob(let data): return StoredContent(bytes: Array(data), encoding: encoding).text

@@ -113,12 +113,17 @@ public struct IndexWriter: Sendable {
             doc.id, doc.source, doc.title, doc.format.rawValue, doc.contentHash, Data(doc.storedContent.bytes),
             doc.storedContent.encoding, doc.passages.count, doc.contentBytes, root, Date().timeIntervalSince1970,
         ])
+        try insertPassages(doc.passages, of: doc.id, title: doc.title, db: db)
+        return existing == nil ? .created : .updated
+    }
+
+    /// Stores passages of a document (the full-text index is written separately).
+    static func insertPassages(_ passages: [Passage], of id: String, title: String, db: Database) throws {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO passages (doc_id, ordinal, title, heading, body) VALUES (?, ?, ?, ?, ?)")
-        for passage in doc.passages {
-            try insert.execute(arguments: [doc.id, passage.ordinal, doc.title, passage.heading, passage.text])
+        for passage in passages {
+            try insert.execute(arguments: [id, passage.ordinal, title, passage.heading, passage.text])
         }
-        return existing == nil ? .created : .updated
     }
 
     /// Indexes the passages of the documents just written (not the unchanged ones) with
