@@ -134,6 +134,30 @@ struct IndexTests {
         #expect(stored?.summary.passages == 1)
     }
 
+    @Test("Cached term statistics follow writes made through another connection, as by another process")
+    func statisticsAcrossProcesses() async throws {
+        // A second SearchIndex on the same file has its own pool and its own cache, as a
+        // `rag ingest` beside a running server does.
+        let other = try folder.index()
+        let statistics = { (index: SearchIndex) in
+            try await index.pool.read { db in
+                let statistics = try index.statistics.snapshot(db)
+                return (try statistics.passageCount(), try statistics.documentFrequency(of: "congest"))
+            }
+        }
+        let before = try await statistics(index)
+        #expect(before.1 == 0)
+        let parser = DocumentParser()
+        try await other.writer.write(
+            try parser.parse(DocumentInput(id: "en/congestion.txt", format: .text, text: "Congestion control slows the sender.")))
+        let after = try await statistics(index)
+        #expect(after.0 == before.0 + 1)
+        #expect(after.1 == 1)
+        #expect(try await ids("congestion") == ["en/congestion.txt"])
+        #expect(try await other.writer.delete(id: "en/congestion.txt"))
+        #expect(try await statistics(index) == before)
+    }
+
     @Test("A batch is one transaction: a failure writes nothing")
     func atomicBatch() async throws {
         let parser = DocumentParser()

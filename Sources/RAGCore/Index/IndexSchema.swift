@@ -63,6 +63,11 @@ enum IndexSchema {
             // NULL: plain UTF-8 text (rows written before); "zstd": compressed (StoredContent).
             try db.execute(sql: "ALTER TABLE documents ADD COLUMN content_encoding TEXT")
         }
+        migrator.registerMigration("v4-generation") { db in
+            // Bumped by every write that changes passages: a process that caches term
+            // statistics (a server) sees another process's ingest or reindex by it.
+            try db.execute(sql: "CREATE TABLE index_generation (value INTEGER NOT NULL); INSERT INTO index_generation VALUES (0);")
+        }
         return migrator
     }
 }

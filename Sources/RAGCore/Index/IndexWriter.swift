@@ -54,7 +54,6 @@ public struct IndexWriter: Sendable {
     /// Writes one document in its own transaction.
     @discardableResult
     public func write(_ document: ParsedDocument, root: String? = nil) async throws -> WriteStatus {
-        defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
             let status = try Self.write(document, root: root, db: db)
             try Self.indexPassages(of: [document.id], statuses: [status], db: db)
@@ -66,7 +65,6 @@ public struct IndexWriter: Sendable {
     /// all their passages with one FTS5 statement; blocks the calling thread (for the ingest
     /// pipeline's writer thread, never a Swift concurrency task).
     public func writeNow(_ documents: [(document: ParsedDocument, root: String?)]) throws -> [WriteStatus] {
-        defer { index.statistics.invalidate() }
         return try index.pool.write { db in
             let statuses = try documents.map { try Self.write($0.document, root: $0.root, db: db) }
             try Self.indexPassages(of: documents.map(\.document.id), statuses: statuses, db: db)
@@ -77,7 +75,6 @@ public struct IndexWriter: Sendable {
     /// Writes several documents in one transaction: all of them or none. Two documents
     /// with the same id are an error, and roll back whatever was written.
     public func writeAll(_ documents: [ParsedDocument]) async throws -> [WriteStatus] {
-        defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
             var seen = Set<String>()
             let statuses = try documents.map { document in
@@ -117,6 +114,12 @@ public struct IndexWriter: Sendable {
         return existing == nil ? .created : .updated
     }
 
+    /// Marks the passages as changed, for every process's cached term statistics
+    /// (``TermStatistics``); part of the transaction that changes them.
+    static func bumpGeneration(_ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE index_generation SET value = value + 1").execute()
+    }
+
     /// Stores passages of a document (the full-text index is written separately).
     static func insertPassages(_ passages: [Passage], of id: String, title: String, db: Database) throws {
         let insert = try db.cachedStatement(
@@ -131,6 +134,7 @@ public struct IndexWriter: Sendable {
     static func indexPassages(of ids: [String], statuses: [WriteStatus], db: Database) throws {
         let ids = zip(ids, statuses).filter { $0.1 != .unchanged }.map(\.0)
         guard !ids.isEmpty else { return }
+        try bumpGeneration(db)
         try db.cachedStatement(
             sql: """
                 INSERT INTO passages_fts (rowid, title, heading, body)
@@ -143,6 +147,7 @@ public struct IndexWriter: Sendable {
     /// Removes a document's passages and their index entries (FTS5 external content needs
     /// the old values to remove a row's terms).
     static func deletePassages(of id: String, db: Database) throws {
+        try bumpGeneration(db)
         try db.cachedStatement(
             sql: """
                 INSERT INTO passages_fts (passages_fts, rowid, title, heading, body)
@@ -155,7 +160,6 @@ public struct IndexWriter: Sendable {
     /// Deletes a document; `false` if there was none.
     @discardableResult
     public func delete(id: String) async throws -> Bool {
-        defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
             try Self.deletePassages(of: id, db: db)
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
@@ -165,7 +169,6 @@ public struct IndexWriter: Sendable {
 
     /// Deletes the documents ingested from `root` whose ids are not in `keep`. Returns their ids.
     public func prune(root: String, keep: Set<String>) async throws -> [String] {
-        defer { index.statistics.invalidate() }
         return try await index.pool.write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM documents WHERE root = ?", arguments: [root])
             let gone = ids.filter { !keep.contains($0) }

@@ -31,15 +31,16 @@ struct SearchPlan {
 
     /// Plans `terms` (from ``QueryAnalyzer``) against the index's statistics.
     init(terms analyzed: [QueryAnalyzer.Term], tokenizer: TextTokenizer, statistics: TermStatistics, db: Database) throws {
-        passages = try statistics.passageCount(db)
+        let statistics = try statistics.snapshot(db)
+        passages = try statistics.passageCount()
         var terms: [Term] = []
         for term in analyzed {
             let tokens = tokenizer.tokens(term.text)
             guard !tokens.isEmpty else { continue }
             let frequency =
                 tokens.count == 1
-                ? try statistics.documentFrequency(of: tokens[0], db)
-                : try statistics.phraseFrequency(of: tokens.joined(separator: " "), fts: term.fts, db)
+                ? try statistics.documentFrequency(of: tokens[0])
+                : try statistics.phraseFrequency(of: tokens.joined(separator: " "), fts: term.fts)
             guard frequency > 0 else { continue }
             terms.append(Term(fts: term.fts, tokens: tokens, frequency: frequency, idf: Self.idf(frequency, of: passages)))
         }

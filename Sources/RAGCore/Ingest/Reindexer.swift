@@ -49,7 +49,6 @@ public struct Reindexer: Sendable {
     public func run(progress: (@Sendable (IngestProgress) -> Void)? = nil) async throws -> ReindexReport {
         let clock = ContinuousClock()
         let start = clock.now
-        defer { index.statistics.invalidate() }
         var report = try await index.pool.write { db in
             var report = ReindexReport()
             report.passagesBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM passages") ?? 0
@@ -79,6 +78,7 @@ public struct Reindexer: Sendable {
                         bytesDone: report.bytes, bytesTotal: totalBytes, elapsed: clock.now - start))
             }
             try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+            try IndexWriter.bumpGeneration(db)
             try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
             report.passages = try Int.fetchOne(db, sql: "SELECT count(*) FROM passages") ?? 0
             return report
