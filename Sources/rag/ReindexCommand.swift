@@ -24,11 +24,10 @@ struct ReindexCommand: AsyncParsableCommand {
         let reporter = ProgressReporter(terminal: standardErrorIsTerminal, label: "reindex", unit: "documents")
         let report = try await Reindexer(index: searchIndex).run { reporter.update($0) }
         reporter.finish()
-        let seconds = report.elapsed.seconds
         print(
             "\(report.documents) documents: \(report.reindexed) reindexed, \(report.failures.count) failed; "
                 + "\(report.passages) passages (before: \(report.passagesBefore))"
-                + String(format: "; %.1f MB in %.2f s", Double(report.bytes) / 1_000_000, seconds))
+                + String(format: "; %.1f MB in %.2f s", Double(report.bytes) / 1_000_000, report.elapsed.seconds))
         for failure in report.failures {
             printError("failed: \(failure.id): \(failure.reason)")
         }

@@ -29,8 +29,6 @@ public struct ReindexReport: Sendable {
 public struct Reindexer: Sendable {
     public let index: SearchIndex
     public var parser = DocumentParser()
-    /// Parsing threads.
-    public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// About how much stored content is parsed before it is written.
     public var chunkBytes = 8 << 20
 
@@ -116,21 +114,16 @@ public struct Reindexer: Sendable {
         }
     }
 
-    /// The documents' new passages, parsed on `workers` threads.
+    /// The documents' new passages, parsed on every core.
     private func parse(_ documents: [Stored]) -> [Result<[Passage], IngestError>] {
         let results = Mutex([Result<[Passage], IngestError>?](repeating: nil, count: documents.count))
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, documents.count))) { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < documents.count else { return }
-                let document = documents[i]
-                let input = DocumentInput(
-                    id: document.id, source: document.source, title: document.title, format: document.format,
-                    text: document.content)
-                let outcome = Result { () throws(IngestError) in try parser.parse(input).passages }
-                results.withLock { $0[i] = outcome }
-            }
+        DispatchQueue.concurrentPerform(iterations: documents.count) { i in
+            let document = documents[i]
+            let input = DocumentInput(
+                id: document.id, source: document.source, title: document.title, format: document.format,
+                text: document.content)
+            let outcome = Result { () throws(IngestError) in try parser.parse(input).passages }
+            results.withLock { $0[i] = outcome }
         }
         return results.withLock { $0.map { $0! } }
     }

@@ -105,15 +105,14 @@ final class ChatCompletionUsage: Sendable {
     private let completion = Mutex((words: 0, inWord: false))
 
     init(question: String) {
-        var words = 0
-        var inWord = false
-        Self.count(question, words: &words, inWord: &inWord)
-        prompt = words
+        var counted = (words: 0, inWord: false)
+        Self.count(question, into: &counted)
+        prompt = counted.words
     }
 
     /// Counts the next piece of the answer (a word can span two pieces).
     func count(_ piece: String) {
-        completion.withLock { Self.count(piece, words: &$0.words, inWord: &$0.inWord) }
+        completion.withLock { Self.count(piece, into: &$0) }
     }
 
     var json: JSONValue {
@@ -125,13 +124,13 @@ final class ChatCompletionUsage: Sendable {
         ])
     }
 
-    private static func count(_ text: String, words: inout Int, inWord: inout Bool) {
+    private static func count(_ text: String, into counted: inout (words: Int, inWord: Bool)) {
         for character in text {
             if character.isWhitespace {
-                inWord = false
-            } else if !inWord {
-                words += 1
-                inWord = true
+                counted.inWord = false
+            } else if !counted.inWord {
+                counted.words += 1
+                counted.inWord = true
             }
         }
     }
