@@ -167,6 +167,37 @@ struct IngestCLITests {
         #expect(try Self.documentCount(db) == 300)
     }
 
+    @Test("A bulk ingest leaves the full-text index consistent, complete, and in at most two segments")
+    func segments() async throws {
+        let folder = try TemporaryFolder()
+        // 400 documents of about 12 KB, each with a word of its own.
+        let paragraph = "<p>" + String(repeating: "Segments merge while the parsers finish the last files. ", count: 20) + "</p>"
+        func word(_ i: Int) -> String {
+            let letters = Array("abcdefghijklmnopqrstuvwxyz")
+            return "zq\(letters[i / 26])\(letters[i % 26])x"
+        }
+        for i in 0..<400 {
+            let body = (0..<10).map { "<h2>Part \($0)</h2>" + paragraph }.joined()
+            try folder.write("docs/doc\(i).html", "<html><head><title>Doc \(i)</title></head><body><p>\(word(i))</p>\(body)</body></html>")
+        }
+        let db = folder.file("index.sqlite")
+        let result = try CLI.run(["ingest", folder.file("docs"), "--db", db])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("400 created"), "\(result.stdout)")
+
+        try await SearchIndex(path: db).pool.write { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
+        }
+        // FTS5 stores segment s's pages from rowid s << 37 in its data table.
+        let segments = try await DatabaseQueue(path: db).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(DISTINCT rowid >> 37) FROM passages_fts_data WHERE rowid >> 37 > 0")
+        }
+        #expect(segments.map { (1...2).contains($0) } == true, "\(String(describing: segments)) segments")
+        for i in [0, 1, 199, 350, 398, 399] {
+            #expect(try search(word(i), db: db).map(\.doc_id) == ["doc\(i).html"], "\(word(i))")
+        }
+    }
+
     @Test("rag reindex rebuilds passages and the full-text index from the stored content, without the files")
     func reindex() async throws {
         let folder = try TemporaryFolder()

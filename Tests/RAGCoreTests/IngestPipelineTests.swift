@@ -63,6 +63,59 @@ struct IngestPipelineTests {
         #expect(batches.filter { $0.contains(6) } == [[6]])
     }
 
+    @Test("The finale runs once, between two batches, while the last items are still being produced")
+    func finale() async throws {
+        // The finale is due once at most 10 items are unstarted; the last 5 items wait for it.
+        let pipeline = IngestPipeline<Int, Int>(items: Array(0..<100), workers: 2, capacity: 1000, weight: { _ in 1 })
+        let finaleRan = DispatchSemaphore(value: 0)
+        let consumed = Mutex<[Int]>([])
+        let due = Mutex<[(consumed: Int, unstarted: Int, counted: Int)]>([])
+        let runs = Atomic(0)
+        let waitedFor = Mutex<[Int]>([])
+        let finale = IngestPipeline<Int, Int>.Finale(
+            when: { consumedWeight, unstarted in
+                guard unstarted <= 10 else { return false }
+                due.withLock { $0.append((consumedWeight, unstarted, consumed.withLock { $0.count })) }
+                return true
+            },
+            work: {
+                runs.add(1, ordering: .relaxed)
+                for _ in 0..<5 { finaleRan.signal() }
+            })
+        try await pipeline.run(batch: 5, finale: finale) { item in
+            if item >= 95, finaleRan.wait(timeout: .now() + 30) == .success {
+                waitedFor.withLock { $0.append(item) }
+            }
+            return item
+        } consume: { batch in consumed.withLock { $0 += batch } }
+
+        #expect(consumed.withLock { $0 }.sorted() == Array(0..<100))
+        let runCount = runs.load(ordering: .relaxed)
+        #expect(runCount == 1)
+        let firings = due.withLock { $0 }
+        try #require(firings.count == 1)
+        // The pipeline passed the weight consumed, and an unstarted weight consistent with it.
+        #expect(firings[0].consumed == firings[0].counted)
+        #expect(firings[0].consumed <= 100 - firings[0].unstarted)
+        // The last items were produced after it: it overlapped them instead of following them.
+        #expect(waitedFor.withLock { $0 }.sorted() == Array(95..<100))
+    }
+
+    @Test("No finale runs while its condition never holds, and the items are all consumed")
+    func finaleNeverDue() async throws {
+        let pipeline = IngestPipeline<Int, Int>(items: Array(0..<50), workers: 2, capacity: 10, weight: { _ in 1 })
+        let ran = Atomic(false)
+        let total = Atomic(0)
+        let finale = IngestPipeline<Int, Int>.Finale { _, _ in false } work: { ran.store(true, ordering: .relaxed) }
+        try await pipeline.run(batch: 5, finale: finale) { $0 } consume: { batch in
+            total.add(batch.count, ordering: .relaxed)
+        }
+        let finaleRan = ran.load(ordering: .relaxed)
+        let consumed = total.load(ordering: .relaxed)
+        #expect(!finaleRan)
+        #expect(consumed == 50)
+    }
+
     @Test("A slow producer does not hold results back longer than the consumer's patience")
     func patience() async throws {
         // Five items' weight is wanted; one comes every 50 ms and patience is 50 ms.

@@ -77,6 +77,19 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Merges the segments written since the last ``optimize()`` into one, leaving the
+    /// optimized one as it is: two segments, at the cost of merging the recent ones only.
+    public func mergeRecent() throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO passages_fts(passages_fts, rank) VALUES ('usermerge', 2);
+                    INSERT INTO passages_fts(passages_fts, rank) VALUES ('merge', 1000000000);
+                    INSERT INTO passages_fts(passages_fts, rank) VALUES ('usermerge', 4);
+                    """)
+        }
+    }
+
     /// Merges the FTS5 index's segments into one, which makes queries cheaper.
     public func optimize() throws {
         try pool.writeWithoutTransaction { db in

@@ -15,11 +15,25 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
     private let weight: @Sendable (Item) -> Int
     private let workers: Int
     private let next = Atomic<Int>(0)
+    /// `unstarted[i]`: the weight of the items from `i` on.
+    private let unstarted: [Int]
     private let queue: BoundedQueue<Result>
+
+    /// Work the writer's thread does once, between two `consume`s, as soon as `when` holds:
+    /// serial work that should overlap the last `produce`s instead of following them.
+    struct Finale: Sendable {
+        /// Whether it is time, given the weight consumed so far and the weight of the items
+        /// no producer has started yet.
+        var when: @Sendable (_ consumed: Int, _ unstarted: Int) -> Bool
+        var work: @Sendable () throws -> Void
+    }
 
     init(items: [Item], workers: Int, capacity: Int, weight: @escaping @Sendable (Item) -> Int) {
         self.items = items
         self.weight = weight
+        var unstarted = [Int](repeating: 0, count: items.count + 1)
+        for index in items.indices.reversed() { unstarted[index] = unstarted[index + 1] + weight(items[index]) }
+        self.unstarted = unstarted
         self.workers = max(1, workers)
         self.queue = BoundedQueue(capacity: capacity)
     }
@@ -31,10 +45,12 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
     /// the queue is full, or `patience` seconds after the first of them was there to take
     /// (so that progress shows and a crash loses little). Towards the end it waits for
     /// less, a quarter of what is still to come, so that the last call, the one after the
-    /// last `produce`, is short. A `consume` that throws stops the producers.
+    /// last `produce`, is short. A `consume` (or the `finale`'s work) that throws stops the
+    /// producers.
     func run(
         batch: Int,
         patience: TimeInterval = 0.5,
+        finale: Finale? = nil,
         produce: @escaping @Sendable (Item) -> Result,
         consume: @escaping @Sendable ([Result]) throws -> Void
     ) async throws {
@@ -54,10 +70,18 @@ final class IngestPipeline<Item: Sendable, Result: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             Thread.detachNewThread { [self] in
                 do {
-                    var remaining = items.reduce(0) { $0 + weight($1) }
+                    let total = unstarted[0]
+                    var remaining = total
+                    var finale = finale
                     while let (results, taken) = queue.pop(weighing: min(batch, remaining / 4), patience: patience) {
                         remaining -= taken
                         try consume(results)
+                        if let work = finale,
+                            work.when(total - remaining, unstarted[min(next.load(ordering: .relaxed), items.count)])
+                        {
+                            try work.work()
+                            finale = nil
+                        }
                     }
                     continuation.resume()
                 } catch {
