@@ -51,6 +51,20 @@ struct FormatTests {
         #expect(try parse(own, format: .html).title == "Streams and queues")
     }
 
+    @Test("libxml2 allocates through mimalloc when the system has it, and only libxml2 does")
+    func allocator() throws {
+        let doc = try parse("<html><head><title>Arena</title></head><body><p>Small allocations.</p></body></html>", format: .html)
+        #expect(doc.title == "Arena")
+        guard let mimalloc = dlopen("libmimalloc.so.2", RTLD_NOW | RTLD_LOCAL) else {
+            #expect(LibXML.allocator == "malloc")
+            return
+        }
+        defer { dlclose(mimalloc) }
+        #expect(LibXML.allocator == "mimalloc")
+        // Loaded locally: nothing else in the process binds to it (RTLD_DEFAULT, the global scope).
+        #expect(dlsym(nil, "mi_malloc") == nil)
+    }
+
     @Test("Malformed HTML is recovered")
     func malformedHTML() throws {
         let doc = try parse(

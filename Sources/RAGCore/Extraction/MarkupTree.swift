@@ -36,7 +36,7 @@ struct MarkupTree: Sendable {
 
     /// Parses HTML in libxml2's recover mode; never fails (broken markup still has text).
     static func html(_ source: String) -> MarkupTree {
-        prepareThread()
+        LibXML.prepareThread()
         var bytes = Array(source.utf8)
         if bytes.isEmpty { bytes = [32] }
         let options =
@@ -55,7 +55,7 @@ struct MarkupTree: Sendable {
     /// Parses XML with no network, no DTD loading and no entity substitution (an entity
     /// bomb stays unexpanded); `nil` if the document is not well-formed.
     static func xml(_ source: String) -> MarkupTree? {
-        prepareThread()
+        LibXML.prepareThread()
         let bytes = Array(source.utf8)
         guard !bytes.isEmpty else { return nil }
         let options =
@@ -76,18 +76,6 @@ struct MarkupTree: Sendable {
             return html
         }
         return tree
-    }
-
-    /// Once per process: external entities and DTDs are never fetched.
-    private static let setUp: Void = {
-        xmlInitParser()
-        rag_xml_install_refusing_loader()
-    }()
-
-    private static func prepareThread() {
-        _ = setUp
-        // libxml2's error handlers are per thread.
-        rag_xml_silence_errors()
     }
 
     /// Copies libxml2's tree without recursion (documents can nest deeply).

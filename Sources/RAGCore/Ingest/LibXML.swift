@@ -7,16 +7,20 @@ import Glibc
 /// rag's use of libxml2: the HTML parser in recover mode and a locked-down XML parser,
 /// both driven through SAX so no tree is built.
 enum LibXML {
-    /// Called once per process before any parsing.
-    static let setUp: Void = {
+    /// The allocator libxml2 uses: `mimalloc` when the system has it (ingest took 5% less
+    /// CPU), else `malloc`. Set up once per process, before any other use of libxml2.
+    static let allocator: String = {
+        let mimalloc = rag_xml_use_mimalloc() == 0
         xmlInitParser()
         // Never fetch an external entity or DTD, whatever a document or option asks for.
         rag_xml_install_refusing_loader()
+        return mimalloc ? "mimalloc" : "malloc"
     }()
 
-    /// Silences libxml2's messages on the calling thread (its handlers are thread-local).
-    private static func prepareThread() {
-        _ = setUp
+    /// Sets libxml2 up once per process, and silences its messages on the calling thread
+    /// (its handlers are thread-local). Every use of libxml2 starts with this.
+    static func prepareThread() {
+        _ = allocator
         rag_xml_silence_errors()
     }
 
