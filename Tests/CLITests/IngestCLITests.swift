@@ -188,13 +188,37 @@ struct IngestCLITests {
         try await SearchIndex(path: db).pool.write { db in
             try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
         }
-        // FTS5 stores segment s's pages from rowid s << 37 in its data table.
-        let segments = try await DatabaseQueue(path: db).read { db in
-            try Int.fetchOne(db, sql: "SELECT count(DISTINCT rowid >> 37) FROM passages_fts_data WHERE rowid >> 37 > 0")
-        }
-        #expect(segments.map { (1...2).contains($0) } == true, "\(String(describing: segments)) segments")
+        let segments = try await Self.segments(db)
+        #expect((1...2).contains(segments.count), "\(segments) segments")
         for i in [0, 1, 199, 350, 398, 399] {
             #expect(try search(word(i), db: db).map(\.doc_id) == ["doc\(i).html"], "\(word(i))")
+        }
+    }
+
+    @Test("Changing a few files of a larger index merges only their segments, not the whole index")
+    func smallIngestKeepsSegments() async throws {
+        let folder = try TemporaryFolder()
+        let paragraph = "<p>" + String(repeating: "Incremental ingests touch few segments. ", count: 20) + "</p>"
+        for i in 0..<40 {
+            try folder.write("docs/doc\(i).html", "<html><head><title>Doc \(i)</title></head><body>\(paragraph)</body></html>")
+        }
+        let db = folder.file("index.sqlite")
+        #expect(try CLI.run(["ingest", folder.file("docs"), "--db", db]).status == 0)
+        let before = try await Self.segments(db)
+
+        try folder.write("docs/doc3.html", "<html><head><title>Doc 3</title></head><body><p>Quokkas replaced this page.</p></body></html>")
+        try folder.write("docs/new.html", "<html><head><title>New</title></head><body><p>Wombats arrived later.</p></body></html>")
+        let again = try CLI.run(["ingest", folder.file("docs"), "--db", db])
+        #expect(again.stdout.contains("1 created, 1 updated, 39 unchanged"), "\(again.stdout)")
+        let after = try await Self.segments(db)
+        // The segments of the first ingest were not rewritten: the two files added one.
+        #expect(before.isSubset(of: after), "\(before) then \(after)")
+        #expect(after.count <= before.count + 1)
+        #expect(try search("quokkas", db: db).map(\.doc_id) == ["doc3.html"])
+        #expect(try search("wombats", db: db).map(\.doc_id) == ["new.html"])
+        #expect(try search("incremental", db: db, k: 50).count == 39)
+        try await SearchIndex(path: db).pool.write { db in
+            try db.execute(sql: "INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
         }
     }
 
@@ -253,6 +277,14 @@ struct IngestCLITests {
         }
         #expect(kept == passages)
         #expect(try search("backpressure", db: db).count > 0)
+    }
+
+    /// The ids of the FTS5 index's segments: FTS5 stores segment s's pages from rowid
+    /// s << 37 in its data table.
+    static func segments(_ path: String) async throws -> Set<Int> {
+        try await DatabaseQueue(path: path).read { db in
+            Set(try Int.fetchAll(db, sql: "SELECT DISTINCT rowid >> 37 FROM passages_fts_data WHERE rowid >> 37 > 0"))
+        }
     }
 
     static func documentCount(_ path: String) throws -> Int {

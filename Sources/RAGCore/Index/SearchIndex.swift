@@ -77,8 +77,9 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Merges the segments written since the last ``optimize()`` into one, leaving the
-    /// optimized one as it is: two segments, at the cost of merging the recent ones only.
+    /// Merges the small segments that recent writes left into one (FTS5 `merge` with
+    /// `usermerge` 2), leaving the large one an ``optimize()`` made as it is: it costs what
+    /// the recent writes weigh, not what the whole index weighs.
     public func mergeRecent() throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(

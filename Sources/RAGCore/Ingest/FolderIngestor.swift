@@ -61,6 +61,11 @@ public struct FolderIngestor: Sendable {
     /// python3-doc, interleaved: ingest 0.09 to 0.12 s (6%) faster in paired medians. The
     /// index then has two segments, not one: CPU per search was the same within 1.5%.
     static let mergeAhead = 8
+    /// An ingest optimizes the FTS5 index, which rewrites all of it, only when it writes at
+    /// least 1/`optimizeShare` as many documents as the index held before. A smaller one
+    /// merges only the small segments it left (``SearchIndex/mergeRecent()``): changing one
+    /// file of a large index must not cost a rewrite of the index.
+    static let optimizeShare = 4
 
     public init(index: SearchIndex) {
         self.index = index
@@ -106,11 +111,13 @@ public struct FolderIngestor: Sendable {
         // How many documents were written when the FTS5 segments were merged; -1: not yet.
         let mergedAt = Atomic(-1)
         let index = self.index
+        let stored = known.count
+        let rewritesMuch = { @Sendable (written: Int) in written > 0 && written * Self.optimizeShare >= stored }
         let finale = IngestPipeline<FoundFile, Outcome>.Finale { consumed, unstarted in
             unstarted <= consumed / Self.mergeAhead
         } work: {
             let written = shared.withLock { $0.created + $0.updated }
-            guard written > 0 else { return }
+            guard rewritesMuch(written) else { return }
             try index.optimize()
             mergedAt.store(written, ordering: .relaxed)
         }
@@ -158,11 +165,12 @@ public struct FolderIngestor: Sendable {
                 report.pruned += try await writer.prune(root: root, keep: keep)
             }
         }
-        if report.created + report.updated > 0 || !report.pruned.isEmpty {
+        let written = report.created + report.updated
+        if written > 0 || !report.pruned.isEmpty {
             let merged = mergedAt.load(ordering: .relaxed)
-            if merged < 0 || !report.pruned.isEmpty {
+            if merged < 0 && rewritesMuch(written + report.pruned.count) {
                 try index.optimize()
-            } else if report.created + report.updated > merged {
+            } else if merged < 0 || written > merged || !report.pruned.isEmpty {
                 try index.mergeRecent()
             }
             try index.checkpoint()
