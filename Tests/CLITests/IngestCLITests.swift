@@ -168,7 +168,7 @@ struct IngestCLITests {
     }
 
     @Test("A bulk ingest leaves the full-text index consistent, complete, and in at most two segments")
-    func segments() async throws {
+    func bulkSegments() async throws {
         let folder = try TemporaryFolder()
         // 400 documents of about 12 KB, each with a word of its own.
         let paragraph = "<p>" + String(repeating: "Segments merge while the parsers finish the last files. ", count: 20) + "</p>"

@@ -167,6 +167,8 @@ public struct FolderIngestor: Sendable {
         }
         let written = report.created + report.updated
         if written > 0 || !report.pruned.isEmpty {
+            // What was written or pruned after the early merge (all of it, if there was
+            // none) sits in small segments: merge the whole index, or only those.
             let merged = mergedAt.load(ordering: .relaxed)
             if merged < 0 && rewritesMuch(written + report.pruned.count) {
                 try index.optimize()
