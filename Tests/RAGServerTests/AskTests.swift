@@ -125,6 +125,42 @@ struct AskTests {
         #expect(pieces.allSatisfy { $0.unicodeScalars.filter { $0.value > 0x3000 }.count <= 3 })
     }
 
+    @Test("A stream has its connection to itself: Connection: close, whole chunks, then the server closes")
+    func streamConnection() async throws {
+        // The stream is written on a channel of its own after the head (see
+        // ConnectionHandoff): the wire must not show the seam, and the connection must
+        // end cleanly, since it cannot serve another request.
+        let server = try await TestServer()
+        let port = server.port
+        let question = encoded(Self.question)
+        let (head, body, closed) = try await blocking {
+            let connection = try RawConnection(port: port, receiveBuffer: 2048)
+            try connection.request("GET", "/v1/ask?q=\(question)")
+            let head = try connection.readHead()
+            let body = try connection.readBody(headers: head.headers)
+            return (head, body, try connection.isClosedByPeer(timeout: 5))
+        }
+        #expect(head.status == 200)
+        #expect(head.headers["connection"] == "close")
+        #expect(head.headers["transfer-encoding"] == "chunked")
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(text.hasPrefix("retry: 3000\n\nid: "))
+        #expect(text.hasSuffix("\n\n") && text.contains("event: done\n"))
+        #expect(text.components(separatedBy: "event: done\n").count == 2, "one done event")
+        #expect(closed, "the server closes the connection after the last chunk")
+        // Many streams at once, each on its own connection, and then the server still answers.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    let events = try await server.ask(Self.question).all()
+                    expectComplete(events)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await http(port, "GET", "/healthz").status == 200)
+    }
+
     @Test("A heartbeat comment during silences, through the same stream")
     func heartbeat() async throws {
         let server = try await TestServer(configure: {

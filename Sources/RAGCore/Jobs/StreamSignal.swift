@@ -4,7 +4,8 @@ import Synchronization
 /// is shutting down, or it is time for a heartbeat.
 ///
 /// A signal that fires while nobody waits is kept (the strongest reason wins), so a
-/// writer never misses a wake-up between checking for events and waiting.
+/// writer never misses a wake-up between checking for events and waiting. A writer that
+/// is not a task (a channel handler) passes `onFire` instead, and is called on each fire.
 public final class StreamSignal: Sendable {
     public enum Reason: Int, Sendable, Comparable {
         case heartbeat = 0
@@ -21,10 +22,19 @@ public final class StreamSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let onFire: (@Sendable (Reason) -> Void)?
 
-    public init() {}
+    public init() {
+        onFire = nil
+    }
+
+    /// A signal that calls `onFire` (on the firing thread) instead of waking ``wait()``.
+    public init(onFire: @escaping @Sendable (Reason) -> Void) {
+        self.onFire = onFire
+    }
 
     public func fire(_ reason: Reason) {
+        if let onFire { return onFire(reason) }
         let waiter: CheckedContinuation<Reason, Never>? = state.withLock { state in
             if let waiter = state.waiter {
                 state.waiter = nil

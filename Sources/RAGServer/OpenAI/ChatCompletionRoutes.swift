@@ -194,7 +194,7 @@ struct ChatCompletionRoutes {
         chunks.writeFirst(into: &buffer)
         chunks.writeContent(content, into: &buffer)
         chunks.writeEnd(reason: "stop", into: &buffer)
-        return Response(status: .ok, headers: SSEWriter.headers, body: .init(byteBuffer: buffer))
+        return Response(status: .ok, headers: SSEStream.headers, body: .init(byteBuffer: buffer))
     }
 
     private static func completion(

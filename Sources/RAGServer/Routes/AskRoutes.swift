@@ -65,12 +65,12 @@ struct Asking {
         guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
         let pipeline = state.pipeline
         let job = state.jobs.create(question: question, topK: k, origin: framing == nil ? .stream : .unresumableStream)
-        var writer = EventStreams(state: state).writer(job: job, after: 0, slot: slot, context: context)
-        writer.framing = framing?(job) ?? .events
+        var stream = EventStreams(state: state).stream(job: job, after: 0, slot: slot, context: context)
+        stream.framing = framing?(job) ?? .events
         pipeline.announce(job)
         // Retrieval starts once the first bytes are on their way.
-        writer.onFirstWrite = { pipeline.start(job) }
-        return writer.response()
+        stream.onFirstWrite = { pipeline.start(job) }
+        return stream.response()
     }
 }
 
@@ -99,10 +99,9 @@ struct ResumePoint {
 struct EventStreams {
     let state: ServiceState
 
-    func writer(job: Job, after: Int, slot: StreamRegistry.Slot, context: RAGRequestContext) -> SSEWriter {
-        SSEWriter(
-            job: job, after: after, registry: state.registry, slot: slot, executors: state.executors,
-            channel: context.channel)
+    func stream(job: Job, after: Int, slot: StreamRegistry.Slot, context: RAGRequestContext) -> SSEStream {
+        SSEStream(
+            job: job, after: after, registry: state.registry, slot: slot, channel: context.channel)
     }
 
     /// The events after a resume point: 404 for an unknown or expired job, 204 when the
@@ -120,6 +119,6 @@ struct EventStreams {
         }
         if point.seq == last, job.status.isFinished { return Response(status: .noContent) }
         guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
-        return writer(job: job, after: point.seq, slot: slot, context: context).response()
+        return stream(job: job, after: point.seq, slot: slot, context: context).response()
     }
 }

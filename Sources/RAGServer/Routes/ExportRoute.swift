@@ -29,6 +29,7 @@ struct ExportRoute {
     }
 
     private static func stream(state: ServiceState, channel: any Channel, writer: inout any ResponseBodyWriter) async throws {
+        try await channel.setOption(.socketOption(.so_sndbuf), value: StreamRegistry.socketSendBuffer)
         let signal = StreamSignal()
         let entry = state.registry.register(signal: signal, channel: channel)
         defer { state.registry.unregister(entry) }

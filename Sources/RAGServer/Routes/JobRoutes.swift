@@ -45,7 +45,7 @@ struct JobRoutes {
             return try streams.resume(point, jobID: job.id, context: context)
         }
         guard let slot = state.registry.reserve() else { throw APIError.overloaded(retryAfter: 1) }
-        return streams.writer(job: job, after: 0, slot: slot, context: context).response()
+        return streams.stream(job: job, after: 0, slot: slot, context: context).response()
     }
 
     enum Action {

@@ -41,6 +41,15 @@ final class StreamRegistry: Sendable {
         deinit { registry.release() }
     }
 
+    /// The kernel's send buffer for a stream's socket (SO_SNDBUF; Linux doubles it).
+    ///
+    /// Left to itself, Linux grows a socket's send buffer up to 4 MiB (`tcp_wmem`), which
+    /// a slow reader never drains: an export read 100 bytes at a time had 2 MiB queued
+    /// in the kernel after 8 seconds, and the server had read 10 MiB of the index to
+    /// produce it. Backpressure only starts once that buffer is full, so it bounds what
+    /// the server reads ahead of a slow client, and how long a frozen one takes to notice.
+    static let socketSendBuffer: SocketOptionValue = 128 * 1024
+
     let maxStreams: Int
     let heartbeat: Duration
     let sendTimeout: Duration

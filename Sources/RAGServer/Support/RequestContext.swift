@@ -3,7 +3,8 @@ import HummingbirdWebSocket
 import NIOCore
 
 /// The request context of rag's routes: Hummingbird's core storage, the connection's
-/// channel (the SSE writer needs its event loop and close future) and the WebSocket slot.
+/// channel (an SSE stream takes its socket over; the export writes on its event loop) and
+/// the WebSocket slot.
 public struct RAGRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<RAGRequestContext>
