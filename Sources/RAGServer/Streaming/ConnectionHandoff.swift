@@ -18,9 +18,10 @@ import NIOPosix
 /// Hummingbird's task and pipeline end. Closing one descriptor of a socket that has two
 /// sends nothing on the wire.
 ///
-/// This handler sits last on every connection's outbound path, next to the socket.
-/// After the handoff it drops whatever Hummingbird still writes, and refuses a
-/// half-close, which would shut down the socket the stream now writes to.
+/// The stream adds this handler last on the connection's outbound path, next to the
+/// socket, only when it hands off: other connections do without it. After the handoff
+/// it drops whatever Hummingbird still writes, and refuses a half-close, which would shut
+/// down the socket the stream now writes to.
 final class ConnectionHandoff: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -81,21 +82,23 @@ final class ConnectionHandoff: ChannelOutboundHandler, RemovableChannelHandler {
     }
 
     /// Hands `channel`'s socket over to a new channel set up by `initializer`, on the
-    /// same event loop, and closes `channel`. Returns the new channel.
+    /// same event loop, and closes `channel`.
     static func handOff(
         _ channel: any Channel,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
-    ) async throws -> any Channel {
+    ) async throws {
         let loop = channel.eventLoop
         let descriptor = try await loop.flatSubmit { () -> EventLoopFuture<NIOBSDSocket.Handle> in
+            let handoff = ConnectionHandoff()
             do {
-                return try channel.pipeline.syncOperations.handler(type: ConnectionHandoff.self).detach(on: loop)
+                try channel.pipeline.syncOperations.addHandler(handoff, position: .first)
             } catch {
                 return loop.makeFailedFuture(error)
             }
+            return handoff.detach(on: loop)
         }.get()
         defer { channel.close(promise: nil) }
-        return try await ClientBootstrap(group: loop)
+        _ = try await ClientBootstrap(group: loop)
             // The stream only reads to notice the client leaving.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64))
             .channelOption(.socketOption(.so_sndbuf), value: StreamRegistry.socketSendBuffer)

@@ -41,7 +41,7 @@ struct SSEStream: Sendable {
     /// runs on its own channel, which ends Hummingbird's work on this connection.
     private func handOff() async throws {
         let stream = self
-        _ = try await ConnectionHandoff.handOff(channel) { channel in
+        try await ConnectionHandoff.handOff(channel) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(EventStreamHandler(stream))
             }

@@ -41,7 +41,6 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveBuffers)
-            try channel.pipeline.syncOperations.addHandler(ConnectionHandoff(), position: .first)
             try channel.pipeline.syncOperations.addHandler(RequestLineGuard(streamsFull: streamsFull), position: .first)
             try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
             try channel.pipeline.syncOperations.addHandler(ConnectionWatch(), position: .first)
